@@ -1,0 +1,65 @@
+using System.Text.Json;
+
+namespace FaceMesh.ModelPacks;
+
+/// <summary>
+/// A model pack on disk: a folder with <c>manifest.json</c> and the model files it names, every file
+/// checked against its SHA-256 when the pack is loaded.
+/// </summary>
+public sealed class ModelPack
+{
+    public const string ManifestFileName = "manifest.json";
+
+    private ModelPack(string directory, ModelPackManifest manifest)
+    {
+        Directory = directory;
+        Manifest = manifest;
+    }
+
+    public string Directory { get; }
+    public ModelPackManifest Manifest { get; }
+    public string ManifestPath => Path.Combine(Directory, ManifestFileName);
+
+    public string PathOf(string fileName) => Path.Combine(Directory, fileName);
+
+    /// <summary>Reads the manifest of the pack in <paramref name="directory"/> and verifies every file's SHA-256.</summary>
+    public static ModelPack Load(string directory, bool verifyFiles = true)
+    {
+        var pack = new ModelPack(Path.GetFullPath(directory), ReadManifest(directory));
+        if (verifyFiles)
+            pack.Verify();
+        return pack;
+    }
+
+    public static ModelPackManifest ReadManifest(string directory)
+    {
+        var path = Path.Combine(directory, ManifestFileName);
+        if (!File.Exists(path))
+            throw new ModelFileException($"No model pack at '{directory}': '{ManifestFileName}' is missing.");
+        try
+        {
+            return JsonSerializer.Deserialize<ModelPackManifest>(File.ReadAllText(path), ModelPackManifest.Json)
+                ?? throw new ModelFileException($"The model pack manifest '{path}' is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFileException($"The model pack manifest '{path}' is not valid: {e.Message}");
+        }
+    }
+
+    public void Verify()
+    {
+        foreach (var file in Manifest.Files)
+            Sha256File.Verify(PathOf(file.Name), file.Sha256);
+        foreach (var file in Manifest.Derived)
+            Sha256File.Verify(PathOf(file.Name), file.Sha256);
+    }
+
+    /// <summary>Replaces the thresholds in the manifest on disk (used by calibration).</summary>
+    public ModelPack WithThresholds(ThresholdTable thresholds)
+    {
+        var manifest = Manifest with { Thresholds = thresholds };
+        File.WriteAllText(ManifestPath, JsonSerializer.Serialize(manifest, ModelPackManifest.Json) + "\n");
+        return new ModelPack(Directory, manifest);
+    }
+}

@@ -1,0 +1,13 @@
+namespace FaceMesh.Pipeline.Detection;
+
+public sealed record MultiScaleOptions
+{
+    /// <summary>Pyramid levels below the whole-image pass; each halves the tile scale.</summary>
+    public int Levels { get; init; } = 2;
+
+    /// <summary>Smallest tile scale (image pixels per detector pixel); below 1 the tiles are enlarged.</summary>
+    public double MinScale { get; init; } = 0.75;
+
+    /// <summary>Fraction of a tile shared with its neighbour.</summary>
+    public double Overlap { get; init; } = 0.3;
+}

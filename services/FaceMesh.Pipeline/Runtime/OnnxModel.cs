@@ -1,0 +1,72 @@
+using FaceMesh.ModelPacks;
+using Microsoft.ML.OnnxRuntime;
+
+namespace FaceMesh.Pipeline.Runtime;
+
+/// <summary>
+/// One ONNX Runtime session on one model file, with the execution provider chosen by configuration:
+/// CUDA when asked for and usable, else the CPU (with one log line saying why).
+/// </summary>
+public sealed class OnnxModel : IDisposable
+{
+    private readonly InferenceSession _session;
+
+    public OnnxModel(string path, InferenceOptions options, Action<string>? log = null)
+    {
+        if (!File.Exists(path))
+            throw new ModelFileException($"The model file '{path}' is missing. Run 'tools/facemesh models fetch' to fetch the model packs.");
+        Path_ = path;
+        var session = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = options.IntraOpThreads,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        Provider = ExecutionProvider.Cpu;
+        if (options.Provider == ExecutionProvider.Cuda)
+        {
+            try
+            {
+                session.AppendExecutionProvider_CUDA(options.CudaDeviceId);
+                Provider = ExecutionProvider.Cuda;
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+            {
+                log?.Invoke($"CUDA execution provider is not usable ({e.Message.Split('\n')[0].Trim()}); running {System.IO.Path.GetFileName(path)} on the CPU.");
+            }
+        }
+        try
+        {
+            _session = new InferenceSession(path, session);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelFileException($"The model file '{path}' could not be loaded by ONNX Runtime: {e.Message}");
+        }
+        InputName = _session.InputNames[0];
+        InputShape = _session.InputMetadata[InputName].Dimensions;
+    }
+
+    private string Path_ { get; }
+    public ExecutionProvider Provider { get; }
+    public string InputName { get; }
+    /// <summary>The declared input shape; -1 marks a dynamic dimension.</summary>
+    public int[] InputShape { get; }
+    public IReadOnlyList<string> OutputNames => _session.OutputNames;
+
+    /// <summary>Runs the model on one float input; returns every output, flattened, by name.</summary>
+    public Dictionary<string, float[]> Run(float[] input, long[] shape)
+    {
+        using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
+        using var runOptions = new RunOptions();
+        using var outputs = _session.Run(runOptions, [InputName], [value], _session.OutputNames);
+        var result = new Dictionary<string, float[]>(outputs.Count);
+        for (int i = 0; i < outputs.Count; i++)
+            result[_session.OutputNames[i]] = outputs[i].GetTensorDataAsSpan<float>().ToArray();
+        return result;
+    }
+
+    public override string ToString() => $"{System.IO.Path.GetFileName(Path_)} on {Provider}";
+
+    public void Dispose() => _session.Dispose();
+}

@@ -1,0 +1,61 @@
+using System.ComponentModel;
+using FaceMesh.Pipeline;
+using FaceMesh.Pipeline.Runtime;
+using Spectre.Console.Cli;
+
+namespace FaceMesh.Cli;
+
+/// <summary>The options every command that runs the pipeline shares.</summary>
+public class PipelineSettings : CommandSettings
+{
+    [CommandOption("--pack <PACK>")]
+    [Description("Model pack: a name in the packs folder (default, blazeface) or a folder with a manifest.json.")]
+    [DefaultValue("default")]
+    public string Pack { get; init; } = "default";
+
+    [CommandOption("--baseline")]
+    [Description("Run as the reference port did: single scale, no flip, no anti-aliased alignment, no retry.")]
+    public bool Baseline { get; init; }
+
+    [CommandOption("--flip <BOOL>")]
+    [Description("Flip test-time augmentation (embed the crop and its mirror).")]
+    public bool? Flip { get; init; }
+
+    [CommandOption("--antialias <BOOL>")]
+    [Description("Block-average large faces before the alignment warp.")]
+    public bool? AntiAlias { get; init; }
+
+    [CommandOption("--retry <BOOL>")]
+    [Description("When no face is found in a photo of one person, search again with the pyramid and a lower score threshold.")]
+    public bool? Retry { get; init; }
+
+    [CommandOption("--multi-scale")]
+    [Description("Search an image pyramid of tiles too (crowds, large photos).")]
+    public bool MultiScale { get; init; }
+
+    [CommandOption("--score-threshold <SCORE>")]
+    [Description("Detector score threshold (default: the pack's).")]
+    public float? ScoreThreshold { get; init; }
+
+    [CommandOption("--provider <PROVIDER>")]
+    [Description("Execution provider: cpu or cuda (falls back to the CPU when CUDA is not usable).")]
+    [DefaultValue(ExecutionProvider.Cpu)]
+    public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
+
+    public PipelineOptions ToOptions()
+    {
+        var options = Baseline ? PipelineOptions.Baseline : new PipelineOptions();
+        return options with
+        {
+            FlipAugmentation = Flip ?? options.FlipAugmentation,
+            AntiAliasedAlignment = AntiAlias ?? options.AntiAliasedAlignment,
+            RetryScoreThreshold = Retry == false ? null : Retry == true ? 0.3f : options.RetryScoreThreshold,
+            MultiScale = MultiScale,
+            ScoreThreshold = ScoreThreshold,
+            Inference = options.Inference with { Provider = Provider },
+        };
+    }
+
+    public FacePipeline OpenPipeline() =>
+        FacePipeline.Open(PackLocator.Resolve(Pack), ToOptions(), message => Console.Error.WriteLine(message));
+}

@@ -1,0 +1,51 @@
+using ScottPlot;
+
+namespace FaceMesh.Evaluation;
+
+/// <summary>Pictures of results, written as PNG: ROC curves on a logarithmic FAR axis, precision-recall curves, training curves.</summary>
+public static class Plots
+{
+    public static void Roc(string path, IEnumerable<(string Label, RocCurve Curve)> curves, string title)
+    {
+        var plot = new Plot();
+        foreach (var (label, curve) in curves)
+        {
+            var points = curve.Points().Where(p => p.Far > 0).ToArray();
+            var line = plot.Add.ScatterLine(points.Select(p => Math.Log10(p.Far)).ToArray(), points.Select(p => p.Tar).ToArray());
+            line.LegendText = label;
+            line.LineWidth = 2;
+        }
+        var ticks = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = x => $"1e{x:0}",
+        };
+        plot.Axes.Bottom.TickGenerator = ticks;
+        plot.Axes.SetLimitsY(0, 1.01);
+        plot.Title(title);
+        plot.XLabel("False accept rate (log)");
+        plot.YLabel("True accept rate");
+        plot.ShowLegend(Alignment.LowerRight);
+        plot.SavePng(path, 800, 600);
+    }
+
+    public static void PrecisionRecall(string path, IEnumerable<(string Label, double[] Recall, double[] Precision)> curves, string title)
+    {
+        var plot = new Plot();
+        foreach (var (label, recall, precision) in curves)
+        {
+            if (recall.Length == 0)
+                continue;
+            var line = plot.Add.ScatterLine(recall, precision);
+            line.LegendText = label;
+            line.LineWidth = 2;
+        }
+        plot.Axes.SetLimits(0, 1, 0, 1.01);
+        plot.Title(title);
+        plot.XLabel("Recall");
+        plot.YLabel("Precision");
+        plot.ShowLegend(Alignment.LowerLeft);
+        plot.SavePng(path, 800, 600);
+    }
+}
