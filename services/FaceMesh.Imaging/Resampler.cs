@@ -29,6 +29,37 @@ public static class Resampler
     public static RgbImage Warp(RgbImage source, Affine2D forward, int width, int height) =>
         WarpInverse(source, forward.Invert(), width, height, clampToEdge: false);
 
+    /// <summary>
+    /// <see cref="Warp"/> for a map that shrinks: when it shrinks by two or more, the source region it
+    /// reads is first block-averaged by that integer factor, so the bilinear warp does not alias
+    /// (bilinear sampling alone reads only 4 of many source pixels per output pixel).
+    /// </summary>
+    public static RgbImage WarpAntiAliased(RgbImage source, Affine2D forward, int width, int height)
+    {
+        double scale = Math.Sqrt(Math.Abs(forward.Determinant)); // target pixels per source pixel
+        int shrink = (int)Math.Floor(1 / scale);
+        if (shrink < 2)
+            return Warp(source, forward, width, height);
+
+        // The source region the target reads from, plus a margin for the bilinear taps.
+        var inverse = forward.Invert();
+        Span<System.Numerics.Vector2> corners = [inverse.Apply(new(0, 0)), inverse.Apply(new(width, 0)),
+                                                 inverse.Apply(new(0, height)), inverse.Apply(new(width, height))];
+        float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
+        foreach (var c in corners)
+        {
+            minX = Math.Min(minX, c.X); minY = Math.Min(minY, c.Y); maxX = Math.Max(maxX, c.X); maxY = Math.Max(maxY, c.Y);
+        }
+        int x0 = Math.Clamp((int)minX - shrink, 0, source.Width), y0 = Math.Clamp((int)minY - shrink, 0, source.Height);
+        int x1 = Math.Clamp((int)maxX + shrink + 1, 0, source.Width), y1 = Math.Clamp((int)maxY + shrink + 1, 0, source.Height);
+        if (x1 - x0 < shrink * 2 || y1 - y0 < shrink * 2)
+            return Warp(source, forward, width, height);
+        var region = BoxShrink(Crop(source, x0, y0, x1 - x0, y1 - y0), shrink);
+        // Region pixel p (a block's centre) is source point shrink·(p + 0.5) − 0.5 + origin.
+        var regionToSource = Affine2D.ScaleTranslate(shrink, shrink, x0 + 0.5 * shrink - 0.5, y0 + 0.5 * shrink - 0.5);
+        return Warp(region, forward.After(regionToSource), width, height);
+    }
+
     /// <summary>A block-average shrink by an integer factor (the remainder columns and rows are dropped).</summary>
     public static RgbImage BoxShrink(RgbImage source, int factor)
     {

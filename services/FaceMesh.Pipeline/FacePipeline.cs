@@ -32,7 +32,7 @@ public sealed class FacePipeline : IDisposable
             _ => throw new ModelFileException($"Unknown detector kind '{m.Detector.Kind}' in pack '{m.Name}'."),
         };
         _pyramid = new MultiScaleDetector(_detector, options.MultiScaleOptions, m.Detector.NmsIouThreshold);
-        _landmarks = m.Landmarks is null ? null : new LandmarkModel(pack.PathOf(m.Landmarks.File), m.Landmarks, options.Inference, log);
+        _landmarks = m.Landmarks is null ? null : new LandmarkModel(pack.PathOf(m.Landmarks.File), m.Landmarks, options.Inference, log, options.AntiAliasedAlignment);
         Embedder = new FaceEmbedder(pack.PathOf(m.Embedder.File), m.Embedder, options.Inference, log) { MaxBatch = options.MaxBatch };
         _aligner = new FaceAligner(m.Embedder.AlignmentReference.Select(p => new System.Numerics.Vector2(p[0], p[1])).ToArray(),
                                    m.Embedder.InputSize, options.AntiAliasedAlignment);
@@ -75,7 +75,7 @@ public sealed class FacePipeline : IDisposable
             faces = Detect(image, multiScale: true, scoreThreshold: retry);
         if (faces.Count == 0)
             return null;
-        return faces[PrimaryFace.IndexOf(faces.Select(f => f.Box).ToArray(), image.Width, image.Height)];
+        return faces[PrimaryFace.IndexOf(faces, image.Width, image.Height)];
     }
 
     public float[][] Embed(IReadOnlyList<Face> faces) =>
@@ -89,7 +89,7 @@ public sealed class FacePipeline : IDisposable
         System.Numerics.Vector2[] five;
         if (_landmarks is not null)
         {
-            dense = _landmarks.Locate(image, detection.Box);
+            dense = _landmarks.Locate(image, detection.Box, Options.LandmarkPasses);
             five = FiveLandmarks.From68(dense);
         }
         else if (detection.Keypoints is { Length: >= 4 } keypoints)

@@ -11,8 +11,11 @@ public sealed record PipelineOptions
     /// <summary>Embed each crop and its mirror image and average them.</summary>
     public bool FlipAugmentation { get; init; } = true;
 
-    /// <summary>Block-average large faces before the alignment warp.</summary>
+    /// <summary>Block-average large faces before they are shrunk for the landmark model and the aligned crop.</summary>
     public bool AntiAliasedAlignment { get; init; } = true;
+
+    /// <summary>Landmark passes: a second pass re-centres the crop on the points of the first.</summary>
+    public int LandmarkPasses { get; init; } = 2;
 
     /// <summary>Also search an image pyramid of tiles (for crowds and large photos); slower.</summary>
     public bool MultiScale { get; init; }
@@ -37,5 +40,6 @@ public sealed record PipelineOptions
         FlipAugmentation = false,
         AntiAliasedAlignment = false,
         RetryScoreThreshold = null,
+        LandmarkPasses = 1,
     };
 }

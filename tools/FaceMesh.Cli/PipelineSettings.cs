@@ -29,6 +29,10 @@ public class PipelineSettings : CommandSettings
     [Description("When no face is found in a photo of one person, search again with the pyramid and a lower score threshold.")]
     public bool? Retry { get; init; }
 
+    [CommandOption("--landmark-passes <N>")]
+    [Description("Landmark passes; the second re-centres the crop on the first pass's points.")]
+    public int? LandmarkPasses { get; init; }
+
     [CommandOption("--multi-scale")]
     [Description("Search an image pyramid of tiles too (crowds, large photos).")]
     public bool MultiScale { get; init; }
@@ -50,6 +54,7 @@ public class PipelineSettings : CommandSettings
             FlipAugmentation = Flip ?? options.FlipAugmentation,
             AntiAliasedAlignment = AntiAlias ?? options.AntiAliasedAlignment,
             RetryScoreThreshold = Retry == false ? null : Retry == true ? 0.3f : options.RetryScoreThreshold,
+            LandmarkPasses = LandmarkPasses ?? options.LandmarkPasses,
             MultiScale = MultiScale,
             ScoreThreshold = ScoreThreshold,
             Inference = options.Inference with { Provider = Provider },

@@ -3,8 +3,9 @@ namespace FaceMesh.Evaluation;
 /// <summary>
 /// The receiver operating characteristic of genuine (same-person) and impostor scores: true-accept
 /// rate against false-accept rate over all thresholds, TAR at fixed FARs, and the equal error rate.
-/// A NaN score (no face found) is a wrong answer at every threshold: never accepted when genuine,
-/// always accepted when impostor.
+/// A NaN score (no face found in a photo) is the lowest score, as NIST's FRVT treats a failure to
+/// make a template: a genuine pair is then a false reject at every threshold, an impostor pair a
+/// (correct) reject. (The 10-fold accuracy counts both as wrong; see <see cref="VerificationProtocol"/>.)
 /// </summary>
 public sealed class RocCurve
 {
@@ -14,7 +15,7 @@ public sealed class RocCurve
     public RocCurve(IEnumerable<double> genuine, IEnumerable<double> impostor)
     {
         _genuine = genuine.Select(s => double.IsNaN(s) ? double.NegativeInfinity : s).Order().ToArray();
-        _impostor = impostor.Select(s => double.IsNaN(s) ? double.PositiveInfinity : s).Order().ToArray();
+        _impostor = impostor.Select(s => double.IsNaN(s) ? double.NegativeInfinity : s).Order().ToArray();
         if (_genuine.Length == 0 || _impostor.Length == 0)
             throw new ArgumentException("A ROC curve needs genuine and impostor scores.");
     }
