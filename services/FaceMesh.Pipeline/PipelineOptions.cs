@@ -29,7 +29,7 @@ public sealed record PipelineOptions
     /// For a photo that must show a face (an enrolment or a probe of one person): when nothing is found,
     /// search again with the pyramid and this lower score threshold. Null turns the retry off.
     /// </summary>
-    public float? RetryScoreThreshold { get; init; } = 0.3f;
+    public float? RetryScoreThreshold { get; init; } = 0.5f;
 
     /// <summary>Largest embedder batch.</summary>
     public int MaxBatch { get; init; } = 32;

@@ -53,7 +53,7 @@ public class PipelineSettings : CommandSettings
         {
             FlipAugmentation = Flip ?? options.FlipAugmentation,
             AntiAliasedAlignment = AntiAlias ?? options.AntiAliasedAlignment,
-            RetryScoreThreshold = Retry == false ? null : Retry == true ? 0.3f : options.RetryScoreThreshold,
+            RetryScoreThreshold = Retry == false ? null : Retry == true ? new PipelineOptions().RetryScoreThreshold : options.RetryScoreThreshold,
             LandmarkPasses = LandmarkPasses ?? options.LandmarkPasses,
             MultiScale = MultiScale,
             ScoreThreshold = ScoreThreshold,
