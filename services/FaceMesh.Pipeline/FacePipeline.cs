@@ -65,7 +65,8 @@ public sealed class FacePipeline : IDisposable
         (multiScale ?? Options.MultiScale ? _pyramid : _detector).Detect(image, scoreThreshold ?? Options.ScoreThreshold);
 
     /// <summary>
-    /// The face a photo of one person is of: the largest, most central. When none is found, one more
+    /// The face a photo of one person is of: the largest, most central among the confident ones
+    /// (<see cref="PrimaryFace"/>). When none is found, one more
     /// search with the pyramid at <see cref="PipelineOptions.RetryScoreThreshold"/> (if set).
     /// </summary>
     public Face? FindPrimary(RgbImage image)
@@ -75,7 +76,7 @@ public sealed class FacePipeline : IDisposable
             faces = Detect(image, multiScale: true, scoreThreshold: retry);
         if (faces.Count == 0)
             return null;
-        return faces[PrimaryFace.IndexOf(faces, image.Width, image.Height)];
+        return faces[PrimaryFace.IndexOf(faces, image.Width, image.Height, Options.PrimaryScoreMargin)];
     }
 
     public float[][] Embed(IReadOnlyList<Face> faces) =>

@@ -31,15 +31,22 @@ public sealed record PipelineOptions
     /// </summary>
     public float? RetryScoreThreshold { get; init; } = 0.5f;
 
+    /// <summary>
+    /// Choosing the face of a photo of one person: only faces scoring within this margin of the best
+    /// detection compete for largest-and-most-central. Null lets every detection compete.
+    /// </summary>
+    public float? PrimaryScoreMargin { get; init; } = 0.15f;
+
     /// <summary>Largest embedder batch.</summary>
     public int MaxBatch { get; init; } = 32;
 
-    /// <summary>The pipeline as the reference port ran it: single scale, no flip, no anti-aliasing, no retry.</summary>
+    /// <summary>The pipeline as the reference port ran it: one landmark pass, no flip, no anti-aliasing, no retry, every face competing for primary.</summary>
     public static PipelineOptions Baseline { get; } = new()
     {
         FlipAugmentation = false,
         AntiAliasedAlignment = false,
         RetryScoreThreshold = null,
         LandmarkPasses = 1,
+        PrimaryScoreMargin = null,
     };
 }

@@ -7,12 +7,8 @@ namespace FaceMesh.Cli;
 /// <summary>Draws faces on the photo: box, five landmarks, score and quality; written as PNG.</summary>
 public static class FaceDrawing
 {
-    /// <summary>A system TrueType font when there is one: Skia's Linux build without fontconfig has no default face.</summary>
     private static readonly Lazy<SKTypeface> LabelTypeface = new(() =>
-        (Directory.Exists("/usr/share/fonts")
-            ? Directory.EnumerateFiles("/usr/share/fonts", "*.ttf", SearchOption.AllDirectories)
-                .OrderBy(f => Path.GetFileName(f).Contains("Sans", StringComparison.Ordinal) ? 0 : 1).FirstOrDefault()
-            : null) is { } file ? SKTypeface.FromFile(file) ?? SKTypeface.Default : SKTypeface.Default);
+        SystemFonts.SansFile is { } file ? SKTypeface.FromFile(file) ?? SKTypeface.Default : SKTypeface.Default);
 
     public static void Save(RgbImage image, IReadOnlyList<Face> faces, string path, int primary = -1)
     {

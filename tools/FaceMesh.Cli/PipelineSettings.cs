@@ -14,7 +14,7 @@ public class PipelineSettings : CommandSettings
     public string Pack { get; init; } = "default";
 
     [CommandOption("--baseline")]
-    [Description("Run as the reference port did: single scale, no flip, no anti-aliased alignment, no retry.")]
+    [Description("Run as the reference port did: one landmark pass, no flip, no anti-aliasing, no retry, every face competing for primary.")]
     public bool Baseline { get; init; }
 
     [CommandOption("--flip <BOOL>")]
@@ -32,6 +32,10 @@ public class PipelineSettings : CommandSettings
     [CommandOption("--landmark-passes <N>")]
     [Description("Landmark passes; the second re-centres the crop on the first pass's points.")]
     public int? LandmarkPasses { get; init; }
+
+    [CommandOption("--primary-margin <SCORE>")]
+    [Description("Photos of one person: only faces within this detector-score margin of the best compete for largest-and-most-central (negative: all compete).")]
+    public float? PrimaryMargin { get; init; }
 
     [CommandOption("--multi-scale")]
     [Description("Search an image pyramid of tiles too (crowds, large photos).")]
@@ -55,6 +59,7 @@ public class PipelineSettings : CommandSettings
             AntiAliasedAlignment = AntiAlias ?? options.AntiAliasedAlignment,
             RetryScoreThreshold = Retry == false ? null : Retry == true ? new PipelineOptions().RetryScoreThreshold : options.RetryScoreThreshold,
             LandmarkPasses = LandmarkPasses ?? options.LandmarkPasses,
+            PrimaryScoreMargin = PrimaryMargin is { } margin ? (margin < 0 ? null : margin) : options.PrimaryScoreMargin,
             MultiScale = MultiScale,
             ScoreThreshold = ScoreThreshold,
             Inference = options.Inference with { Provider = Provider },

@@ -5,9 +5,27 @@ namespace FaceMesh.Evaluation;
 /// <summary>Pictures of results, written as PNG: ROC curves on a logarithmic FAR axis, precision-recall curves, training curves.</summary>
 public static class Plots
 {
-    public static void Roc(string path, IEnumerable<(string Label, RocCurve Curve)> curves, string title)
+    private const string FontName = "FaceMesh Sans";
+
+    private static readonly Lazy<bool> FontRegistered = new(() =>
+    {
+        if (FaceMesh.Imaging.SystemFonts.SansFile is not { } file)
+            return false;
+        Fonts.AddFontFile(FontName, file);
+        return true;
+    });
+
+    private static Plot NewPlot()
     {
         var plot = new Plot();
+        if (FontRegistered.Value)
+            plot.Font.Set(FontName);
+        return plot;
+    }
+
+    public static void Roc(string path, IEnumerable<(string Label, RocCurve Curve)> curves, string title)
+    {
+        var plot = NewPlot();
         foreach (var (label, curve) in curves)
         {
             var points = curve.Points().Where(p => p.Far > 0).ToArray();
@@ -32,7 +50,7 @@ public static class Plots
 
     public static void PrecisionRecall(string path, IEnumerable<(string Label, double[] Recall, double[] Precision)> curves, string title)
     {
-        var plot = new Plot();
+        var plot = NewPlot();
         foreach (var (label, recall, precision) in curves)
         {
             if (recall.Length == 0)

@@ -30,7 +30,7 @@ public sealed class DetectCommand : Command<DetectCommand.Settings>
         using var pipeline = settings.OpenPipeline();
         var image = ImageDecoder.Decode(File.ReadAllBytes(settings.Image));
         var faces = pipeline.Detect(image);
-        int primary = faces.Count == 0 ? -1 : PrimaryFace.IndexOf(faces, image.Width, image.Height);
+        int primary = faces.Count == 0 ? -1 : PrimaryFace.IndexOf(faces, image.Width, image.Height, pipeline.Options.PrimaryScoreMargin);
         if (settings.Json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new
