@@ -8,6 +8,9 @@ public sealed record MultiScaleOptions
     /// <summary>Smallest tile scale (image pixels per detector pixel); below 1 the tiles are enlarged.</summary>
     public double MinScale { get; init; } = 0.75;
 
+    /// <summary>Largest face a tile reports, as a fraction of its shorter side; larger faces are left to coarser levels.</summary>
+    public double MaxFaceFraction { get; init; } = 0.4;
+
     /// <summary>Fraction of a tile shared with its neighbour.</summary>
-    public double Overlap { get; init; } = 0.3;
+    public double Overlap { get; init; } = 0.45;
 }

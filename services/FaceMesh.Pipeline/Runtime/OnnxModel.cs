@@ -22,6 +22,9 @@ public sealed class OnnxModel : IDisposable
             IntraOpNumThreads = options.IntraOpThreads,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
+        // The pipeline runs several sessions one after another (detector, landmarks, embedder), each with
+        // its own intra-op threads; threads that spin after their run steal the cores from the next model.
+        session.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
         Provider = ExecutionProvider.Cpu;
         if (options.Provider == ExecutionProvider.Cuda)
         {
