@@ -50,6 +50,11 @@ public class PipelineSettings : CommandSettings
     [DefaultValue(ExecutionProvider.Cpu)]
     public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
 
+    [CommandOption("--workers <N>")]
+    [Description("Photos processed at once by the commands that process many.")]
+    [DefaultValue(2)]
+    public int Workers { get; init; } = 2;
+
     public PipelineOptions ToOptions()
     {
         var options = Baseline ? PipelineOptions.Baseline : new PipelineOptions();

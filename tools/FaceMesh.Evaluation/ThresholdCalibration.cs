@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Numerics.Tensors;
 using FaceMesh.ModelPacks;
 using FaceMesh.Pipeline.Verification;
@@ -41,6 +40,4 @@ public static class ThresholdCalibration
         };
         return new Result(table, roc);
     }
-
-    public static string Describe(double far) => far.ToString("G", CultureInfo.InvariantCulture);
 }

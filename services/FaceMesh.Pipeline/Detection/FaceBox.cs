@@ -24,10 +24,5 @@ public readonly record struct FaceBox(float Left, float Top, float Right, float 
 
     public FaceBox Offset(float dx, float dy) => new(Left + dx, Top + dy, Right + dx, Bottom + dy);
 
-    public FaceBox Scale(float sx, float sy) => new(Left * sx, Top * sy, Right * sx, Bottom * sy);
-
-    public FaceBox ClipTo(int width, int height) =>
-        new(Math.Clamp(Left, 0, width), Math.Clamp(Top, 0, height), Math.Clamp(Right, 0, width), Math.Clamp(Bottom, 0, height));
-
     public override string ToString() => $"[{Left:F0},{Top:F0} {Width:F0}x{Height:F0}]";
 }

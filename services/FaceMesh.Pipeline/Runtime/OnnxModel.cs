@@ -10,12 +10,13 @@ namespace FaceMesh.Pipeline.Runtime;
 public sealed class OnnxModel : IDisposable
 {
     private readonly InferenceSession _session;
+    private readonly string _path;
 
     public OnnxModel(string path, InferenceOptions options, Action<string>? log = null)
     {
         if (!File.Exists(path))
             throw new ModelFileException($"The model file '{path}' is missing. Run 'tools/facemesh models fetch' to fetch the model packs.");
-        Path_ = path;
+        _path = path;
         var session = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -50,7 +51,6 @@ public sealed class OnnxModel : IDisposable
         InputShape = _session.InputMetadata[InputName].Dimensions;
     }
 
-    private string Path_ { get; }
     public ExecutionProvider Provider { get; }
     public string InputName { get; }
     /// <summary>The declared input shape; -1 marks a dynamic dimension.</summary>
@@ -69,7 +69,7 @@ public sealed class OnnxModel : IDisposable
         return result;
     }
 
-    public override string ToString() => $"{System.IO.Path.GetFileName(Path_)} on {Provider}";
+    public override string ToString() => $"{System.IO.Path.GetFileName(_path)} on {Provider}";
 
     public void Dispose() => _session.Dispose();
 }

@@ -22,11 +22,6 @@ public sealed class AlignCommand : Command<AlignCommand.Settings>
 
         [CommandArgument(1, "<OUT_DIR>")]
         public string Output { get; init; } = "";
-
-        [CommandOption("--workers <N>")]
-        [Description("Photos processed at once.")]
-        [DefaultValue(2)]
-        public int Workers { get; init; } = 2;
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)

@@ -27,10 +27,6 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         [Description("Print the thresholds without writing them into the manifest.")]
         public bool DryRun { get; init; }
 
-        [CommandOption("--workers <N>")]
-        [DefaultValue(2)]
-        public int Workers { get; init; } = 2;
-
         public override ValidationResult Validate() =>
             Root.Length == 0 ? ValidationResult.Error("--root is required.") : ValidationResult.Success();
     }

@@ -32,10 +32,6 @@ public sealed class EvalDetectCommand : Command<EvalDetectCommand.Settings>
         [Description("Write precision-recall curves per size as a PNG.")]
         public string? Plot { get; init; }
 
-        [CommandOption("--workers <N>")]
-        [DefaultValue(2)]
-        public int Workers { get; init; } = 2;
-
         public override ValidationResult Validate() =>
             Root.Length == 0 || GroundTruth.Length == 0 ? ValidationResult.Error("--root and --gt are required.") : ValidationResult.Success();
     }

@@ -35,11 +35,6 @@ public sealed class EvalVerifyCommand : Command<EvalVerifyCommand.Settings>
         [Description("Draw the wrongly answered pairs (at the mean 10-fold threshold), worst first, as PNGs in DIR.")]
         public string? Errors { get; init; }
 
-        [CommandOption("--workers <N>")]
-        [Description("Photos processed at once.")]
-        [DefaultValue(2)]
-        public int Workers { get; init; } = 2;
-
         public override ValidationResult Validate() =>
             Root.Length == 0 || Pairs.Length == 0 ? ValidationResult.Error("--root and --pairs are required.") : ValidationResult.Success();
     }
