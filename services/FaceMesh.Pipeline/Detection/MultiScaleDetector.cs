@@ -8,7 +8,8 @@ namespace FaceMesh.Pipeline.Detection;
 /// finds the large faces; each further level halves the scale of the tiles, so a face that is too
 /// small for one level is twice as large, relative to the detector input, on the next. Tiles overlap
 /// by <see cref="MultiScaleOptions.Overlap"/>, detections cut by an inner tile edge are dropped (the
-/// neighbouring tile or the coarser level sees the whole face), a tile keeps only the faces small for it,
+/// neighbouring tile or the coarser level sees the whole face), a tile below the first level keeps only
+/// the faces small for it,
 /// and all levels are merged with NMS.
 /// </summary>
 public sealed class MultiScaleDetector(IFaceDetector inner, MultiScaleOptions options, float nmsIouThreshold) : IFaceDetector
@@ -33,9 +34,11 @@ public sealed class MultiScaleDetector(IFaceDetector inner, MultiScaleOptions op
                 {
                     if (CutByInnerEdge(face.Box, x, y, tile.Width, tile.Height, image.Width, image.Height))
                         continue;
-                    // A face large for this tile is the coarser level's: here it is more likely cut off or a
-                    // false detection in magnified texture (scale assignment, as in SNIP, Singh & Davis 2018).
-                    if (Math.Max(face.Box.Width, face.Box.Height) > options.MaxFaceFraction * Math.Min(tile.Width, tile.Height))
+                    // Below the first level, a face large for its tile is the coarser level's: here it is more
+                    // likely cut off or a false detection in magnified texture (scale assignment, as in SNIP,
+                    // Singh & Davis 2018). The first level keeps its large faces: the whole-image pass above it
+                    // sees the photo squeezed into 320×240 and misses some of them.
+                    if (level > 1 && Math.Max(face.Box.Width, face.Box.Height) > options.MaxFaceFraction * Math.Min(tile.Width, tile.Height))
                         continue;
                     all.Add(face.Offset(x, y));
                 }
