@@ -1,8 +1,8 @@
 using System.ComponentModel;
-using System.Globalization;
 using FaceMesh.Imaging;
 using FaceMesh.Pipeline;
 using FaceMesh.Pipeline.Embedding;
+using FaceMesh.Pipeline.Verification;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -43,7 +43,7 @@ public sealed class VerifyCommand : Command<VerifyCommand.Settings>
         }
         var table = new Table().AddColumns("FAR", "threshold", "decision");
         foreach (var d in pipeline.Thresholds.Decide(score))
-            table.AddRow(d.Far.ToString("G", CultureInfo.InvariantCulture), $"{d.Threshold:F4}",
+            table.AddRow(VerificationThresholds.Key(d.Far), $"{d.Threshold:F4}",
                          d.Match ? "[green]same person[/]" : "[red]different people[/]");
         AnsiConsole.Write(table);
         return 0;
