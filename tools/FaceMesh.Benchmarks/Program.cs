@@ -1,12 +1,17 @@
 using System.Text.Json;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using FaceMesh.Benchmarks;
 using Spectre.Console;
 
 // facemesh-bench [--pack DIR] [--examples DIR] [--runs N] [--json OUT] | --kernels
 if (args.Contains("--kernels"))
 {
-    BenchmarkRunner.Run<Kernels>(args: args.Where(a => a != "--kernels").ToArray());
+    // In-process: the kernels need no separate build of a generated project.
+    var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance));
+    BenchmarkRunner.Run<Kernels>(config, args.Where(a => a != "--kernels").ToArray());
     return 0;
 }
 string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
