@@ -116,6 +116,20 @@ public sealed class ImageDecoderTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public void Animated_gif_decodes_its_first_frame()
+    {
+        // Two frames: Obama, then Biden. The decoder must give the first.
+        var biden = TestPaths.Example("biden.jpg");
+        var gif = ImageFixtures.Make(Obama, "animated.gif", "(", biden, "-resize", "853x480!", ")");
+        var image = ImageDecoder.Decode(File.ReadAllBytes(gif));
+        Assert.Equal((853, 480), (image.Width, image.Height));
+        var first = fixture.EmbedPrimary(gif);
+        float toObama = Embedding.CosineSimilarity.Of(first, fixture.EmbedPrimary(Obama));
+        float toBiden = Embedding.CosineSimilarity.Of(first, fixture.EmbedPrimary(biden));
+        Assert.True(toObama > 0.85f && toBiden < 0.3f, $"first frame vs Obama {toObama:F3}, vs Biden {toBiden:F3}");
+    }
+
+    [Fact]
     public void Transparent_pixels_are_composited_over_white()
     {
         using var bitmap = new SKBitmap(new SKImageInfo(16, 16, SKColorType.Rgba8888, SKAlphaType.Unpremul));
