@@ -46,6 +46,8 @@ public sealed class PipelineBenchmark(string packDirectory, string examples, int
             timings.Add(StageTimer.Measure("embed throughput + flip", $"batch {batch}", () => pipeline.Embedder.Embed(slice, flip: true), Math.Max(5, runs * 8 / (batch + 7)), itemsPerRun: batch));
         }
 
+        timings.Add(BatcherThroughput(pipeline, crops, callers: 32, requestsPerCaller: Math.Max(4, runs / 4)));
+
         var (a, b) = (Lfw250(Path.Combine(examples, "obama.jpg"), pipeline), Lfw250(Path.Combine(examples, "obama2.jpg"), pipeline));
         timings.Add(StageTimer.Measure("verify (decode, detect, align, embed ×2, compare)", "two 250×250 JPEGs", () =>
         {
@@ -55,6 +57,30 @@ public sealed class PipelineBenchmark(string packDirectory, string examples, int
             CosineSimilarity.Of(e[0], e[1]);
         }, runs));
         return timings;
+    }
+
+    /// <summary>Faces/s through the <see cref="EmbeddingBatcher"/> with many callers sending one crop each, concurrently.</summary>
+    private static StageTimer.Timing BatcherThroughput(FacePipeline pipeline, IReadOnlyList<RgbImage> crops, int callers, int requestsPerCaller)
+    {
+        var batcher = new EmbeddingBatcher(pipeline.Embedder, new BatchingOptions());
+        try
+        {
+            async Task Caller(int id)
+            {
+                for (int r = 0; r < requestsPerCaller; r++)
+                    await batcher.EmbedAsync([crops[(id + r) % crops.Count]], flip: false);
+            }
+            Task.WhenAll(Enumerable.Range(0, callers).Select(i => Task.Run(() => Caller(i)))).GetAwaiter().GetResult(); // warm-up
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            Task.WhenAll(Enumerable.Range(0, callers).Select(i => Task.Run(() => Caller(i)))).GetAwaiter().GetResult();
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            int faces = callers * requestsPerCaller;
+            return new StageTimer.Timing("embed through the batcher", $"{callers} concurrent callers, 1 crop each", elapsed / faces, elapsed / faces, faces, faces * 1000 / elapsed);
+        }
+        finally
+        {
+            batcher.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 
     private static List<RgbImage> RealCrops(FacePipeline pipeline, string examples) =>
