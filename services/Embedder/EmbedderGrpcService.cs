@@ -1,0 +1,52 @@
+using FaceMesh.Contracts.V1;
+using FaceMesh.Imaging;
+using FaceMesh.Pipeline.Embedding;
+using Grpc.Core;
+
+namespace FaceMesh.Embedder;
+
+/// <summary>Translates gRPC to the <see cref="EmbeddingBatcher"/> and its exceptions to status codes.</summary>
+public sealed class EmbedderGrpcService(EmbedderModel model) : Contracts.V1.Embedder.EmbedderBase
+{
+    public override async Task<EmbedResponse> Embed(EmbedRequest request, ServerCallContext context)
+    {
+        var crops = request.Crops.Select(ToImage).ToArray();
+        float[][] vectors;
+        try
+        {
+            vectors = await model.Batcher.EmbedAsync(crops, request.Flip, context.CancellationToken);
+        }
+        catch (EmbedderBusyException e)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message));
+        }
+        catch (ArgumentException e)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+        var response = new EmbedResponse();
+        foreach (var vector in vectors)
+            response.Embeddings.Add(new Contracts.V1.Embedding { Values = { vector }, ModelId = model.Embedder.ModelId });
+        return response;
+    }
+
+    public override Task<ModelInfo> GetModel(GetModelRequest request, ServerCallContext context)
+    {
+        var info = new ModelInfo
+        {
+            ModelId = model.Embedder.ModelId,
+            Dimension = model.Embedder.Dimension,
+            ExecutionProvider = model.Embedder.Provider.ToString().ToLowerInvariant(),
+        };
+        info.Thresholds.Add(model.Thresholds.Points.Select(p => new FarThreshold { Far = p.Far, Threshold = p.Threshold }));
+        return Task.FromResult(info);
+    }
+
+    private static RgbImage ToImage(AlignedCrop crop, int index)
+    {
+        if (crop.Width <= 0 || crop.Height <= 0 || crop.Rgb.Length != crop.Width * crop.Height * 3)
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"crops[{index}] declares {crop.Width}x{crop.Height} but carries {crop.Rgb.Length} bytes; an aligned crop is width × height × 3 RGB bytes."));
+        return new RgbImage(crop.Width, crop.Height, crop.Rgb.ToByteArray());
+    }
+}

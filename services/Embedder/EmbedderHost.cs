@@ -1,0 +1,21 @@
+using FaceMesh.Hosting;
+
+namespace FaceMesh.Embedder;
+
+/// <summary>What the Embedder process hosts; <c>Program</c> runs it, tests start it on loopback.</summary>
+public static class EmbedderHost
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = FaceMeshService.CreateBuilder(args, "facemesh-embedder");
+        builder.Services.AddOptions<EmbedderOptions>().Bind(builder.Configuration.GetSection(EmbedderOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<EmbedderModel>();
+        builder.Services.AddHostedService<ModelWarmup>();
+
+        var app = builder.Build();
+        app.MapGrpcService<EmbedderGrpcService>();
+        app.MapFaceMeshEndpoints();
+        return app;
+    }
+}

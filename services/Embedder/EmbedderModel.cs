@@ -1,0 +1,39 @@
+using FaceMesh.ModelPacks;
+using FaceMesh.Pipeline.Embedding;
+using FaceMesh.Pipeline.Runtime;
+using FaceMesh.Pipeline.Verification;
+using Microsoft.Extensions.Options;
+
+namespace FaceMesh.Embedder;
+
+/// <summary>The pack's embedder, its thresholds and the batcher in front of it: one per process.</summary>
+public sealed class EmbedderModel : IAsyncDisposable
+{
+    public EmbedderModel(IOptions<EmbedderOptions> options, ILogger<EmbedderModel> logger)
+    {
+        var o = options.Value;
+        var pack = ModelPack.Load(o.Pack);
+        var spec = pack.Manifest.Embedder;
+        Embedder = new FaceEmbedder(pack.PathOf(spec.File), spec, new InferenceOptions { Provider = o.Provider },
+                                    message => logger.LogWarning("{Message}", message)) { MaxBatch = o.MaxBatchSize };
+        Thresholds = VerificationThresholds.From(pack.Manifest.Thresholds);
+        Batcher = new EmbeddingBatcher(Embedder, new BatchingOptions
+        {
+            MaxBatchSize = o.MaxBatchSize,
+            MaxQueueDelay = TimeSpan.FromMilliseconds(o.MaxQueueDelayMs),
+            QueueCapacity = Math.Max(o.QueueCapacity, o.MaxBatchSize),
+        });
+        logger.LogInformation("Embedder {ModelId} ({Dimension}-d) on {Provider}, batches up to {MaxBatch} crops, {Delay} ms queue delay",
+                              Embedder.ModelId, Embedder.Dimension, Embedder.Provider, o.MaxBatchSize, o.MaxQueueDelayMs);
+    }
+
+    public FaceEmbedder Embedder { get; }
+    public EmbeddingBatcher Batcher { get; }
+    public VerificationThresholds Thresholds { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Batcher.DisposeAsync();
+        Embedder.Dispose();
+    }
+}

@@ -1,0 +1,20 @@
+using FaceMesh.Hosting;
+using FaceMesh.Imaging;
+
+namespace FaceMesh.Embedder;
+
+/// <summary>Loads the model and runs one batch through it before the service reports ready.</summary>
+public sealed class ModelWarmup(EmbedderModel model, Readiness readiness, ILogger<ModelWarmup> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var size = model.Embedder.CropSize;
+        var crops = Enumerable.Range(0, 2).Select(_ => new RgbImage(size, size)).ToArray();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await model.Batcher.EmbedAsync(crops, flip: true, cancellationToken);
+        logger.LogInformation("Warm-up done in {Ms:F0} ms; ready", started.Elapsed.TotalMilliseconds);
+        readiness.MarkReady();
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

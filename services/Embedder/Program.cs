@@ -1,0 +1,1 @@
+FaceMesh.Embedder.EmbedderHost.Build(args).Run();

@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FaceMesh.Hosting;
+
+/// <summary>
+/// The two ports of a service (configuration section <c>Endpoints</c>): gRPC on HTTP/2 cleartext, and
+/// <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> on HTTP/1.1 (Prometheus cannot scrape HTTP/2-only ports).
+/// Port 0 picks a free port (tests).
+/// </summary>
+public sealed class ServiceEndpoints
+{
+    public const string Section = "Endpoints";
+
+    /// <summary>Address to listen on; loopback by default, 0.0.0.0 in a container.</summary>
+    [Required]
+    public string Host { get; set; } = "127.0.0.1";
+
+    [Range(0, 65535)]
+    public int GrpcPort { get; set; } = 5000;
+
+    [Range(0, 65535)]
+    public int HttpPort { get; set; } = 5001;
+}

@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using FaceMesh.Contracts.V1;
+using FaceMesh.Embedder;
+using FaceMesh.Pipeline.Embedding;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FaceMesh.Pipeline.Tests;
+
+/// <summary>The Embedder service on real Kestrel sockets on loopback, called with Grpc.Net.Client.</summary>
+[Collection(PipelineCollection.Name)]
+public sealed class EmbedderServiceTests(PipelineFixture fixture)
+{
+    private sealed class RunningEmbedder(WebApplication app, int grpcPort, int httpPort) : IAsyncDisposable
+    {
+        public WebApplication App => app;
+        public GrpcChannel Channel { get; } = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+        public HttpClient Http { get; } = new() { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        public Contracts.V1.Embedder.EmbedderClient Client => new(Channel);
+
+        public async ValueTask DisposeAsync()
+        {
+            Channel.Dispose();
+            Http.Dispose();
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<RunningEmbedder> Start(params string[] settings)
+    {
+        int grpc = FreePort(), http = FreePort();
+        var app = EmbedderHost.Build([$"--Endpoints:GrpcPort={grpc}", $"--Endpoints:HttpPort={http}",
+                                      $"--Embedder:Pack={TestPaths.DefaultPack}", "--Logging:LogLevel:Default=Warning", .. settings]);
+        await app.StartAsync();
+        var running = new RunningEmbedder(app, grpc, http);
+        for (int i = 0; i < 200 && (await running.Http.GetAsync("/readyz")).StatusCode != HttpStatusCode.OK; i++)
+            await Task.Delay(100);
+        return running;
+    }
+
+    private AlignedCrop[] RealCrops() =>
+        new[] { "obama.jpg", "biden.jpg", "two_people.jpg" }
+            .SelectMany(p => fixture.Pipeline.Detect(PipelineFixture.Load(TestPaths.Example(p))))
+            .Select(f => new AlignedCrop { Width = 112, Height = 112, Rgb = ByteString.CopyFrom(f.AlignedCrop.Pixels) })
+            .ToArray();
+
+    [Fact]
+    public async Task Embed_over_grpc_returns_the_pipelines_vectors_and_the_model_id()
+    {
+        await using var embedder = await Start();
+        var crops = RealCrops();
+        var request = new EmbedRequest { Flip = true };
+        request.Crops.Add(crops);
+        var response = await embedder.Client.EmbedAsync(request, deadline: DateTime.UtcNow.AddSeconds(30));
+
+        Assert.Equal(crops.Length, response.Embeddings.Count);
+        for (int i = 0; i < crops.Length; i++)
+        {
+            var direct = fixture.Pipeline.Embedder.Embed(new Imaging.RgbImage(112, 112, crops[i].Rgb.ToByteArray()), flip: true);
+            Assert.Equal(1.0, CosineSimilarity.Of(direct, response.Embeddings[i].Values.ToArray()), 4);
+            Assert.Equal("faceplugin-mfn512-0.0.1", response.Embeddings[i].ModelId);
+        }
+    }
+
+    [Fact]
+    public async Task Sixty_four_concurrent_calls_all_succeed_in_shared_batches()
+    {
+        await using var embedder = await Start("--Embedder:MaxQueueDelayMs=10");
+        var batches = new ConcurrentBag<BatchCompleted>();
+        embedder.App.Services.GetRequiredService<EmbedderModel>().Batcher.BatchCompleted += batches.Add;
+        var crops = RealCrops();
+        var client = embedder.Client;
+        var calls = Enumerable.Range(0, 64).Select(async i =>
+        {
+            var request = new EmbedRequest();
+            request.Crops.Add(crops[i % crops.Length]);
+            return (await client.EmbedAsync(request, deadline: DateTime.UtcNow.AddSeconds(60))).Embeddings.Single();
+        });
+        var results = await Task.WhenAll(calls);
+        Assert.All(results, e => Assert.Equal(512, e.Values.Count));
+        Assert.Equal(64, batches.Sum(b => b.Crops));
+        Assert.True(batches.Max(b => b.Crops) > 1, $"batch sizes: {string.Join(", ", batches.Select(b => b.Crops))}");
+    }
+
+    [Fact]
+    public async Task Model_info_health_readiness_and_metrics_are_served()
+    {
+        await using var embedder = await Start();
+        var model = await embedder.Client.GetModelAsync(new GetModelRequest());
+        Assert.Equal("faceplugin-mfn512-0.0.1", model.ModelId);
+        Assert.Equal(512, model.Dimension);
+        Assert.Equal("cpu", model.ExecutionProvider);
+        Assert.Equal([0.01, 0.001, 0.0001, 0.00001], model.Thresholds.Select(t => t.Far).ToArray());
+
+        var health = await new Health.HealthClient(embedder.Channel).CheckAsync(new HealthCheckRequest());
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+        Assert.Equal("ok", await embedder.Http.GetStringAsync("/healthz"));
+        Assert.Equal(HttpStatusCode.OK, (await embedder.Http.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await embedder.Http.GetAsync("/metrics")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_malformed_crop_is_invalid_argument_saying_what_was_wrong()
+    {
+        await using var embedder = await Start();
+        var request = new EmbedRequest();
+        request.Crops.Add(new AlignedCrop { Width = 112, Height = 112, Rgb = ByteString.CopyFrom(new byte[100]) });
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await embedder.Client.EmbedAsync(request));
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Contains("declares 112x112 but carries 100 bytes", e.Status.Detail);
+
+        var wrongSize = new EmbedRequest();
+        wrongSize.Crops.Add(new AlignedCrop { Width = 64, Height = 64, Rgb = ByteString.CopyFrom(new byte[64 * 64 * 3]) });
+        e = await Assert.ThrowsAsync<RpcException>(async () => await embedder.Client.EmbedAsync(wrongSize));
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Contains("112x112", e.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Cuda_requested_without_a_gpu_falls_back_to_the_cpu_and_serves()
+    {
+        // This machine has no GPU: the CUDA provider cannot load, and the service must still serve.
+        await using var embedder = await Start("--Embedder:Provider=Cuda");
+        var model = await embedder.Client.GetModelAsync(new GetModelRequest());
+        Assert.Equal("cpu", model.ExecutionProvider);
+        var request = new EmbedRequest();
+        request.Crops.Add(RealCrops()[0]);
+        Assert.Single((await embedder.Client.EmbedAsync(request)).Embeddings);
+    }
+}
