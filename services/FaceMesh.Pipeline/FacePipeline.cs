@@ -1,41 +1,25 @@
 using FaceMesh.Imaging;
 using FaceMesh.ModelPacks;
-using FaceMesh.Pipeline.Alignment;
 using FaceMesh.Pipeline.Detection;
 using FaceMesh.Pipeline.Embedding;
-using FaceMesh.Pipeline.Quality;
 using FaceMesh.Pipeline.Verification;
 
 namespace FaceMesh.Pipeline;
 
 /// <summary>
-/// The face pipeline of one model pack, from pixels to embeddings: detect, locate five landmarks,
-/// align to the reference, assess quality, embed. Thread-safe: ONNX Runtime sessions may be run
-/// concurrently.
+/// The face pipeline of one model pack, from pixels to embeddings: the <see cref="FaceFinder"/> (detect,
+/// five landmarks, align, quality), then the <see cref="FaceEmbedder"/>, and the pack's calibrated
+/// thresholds for decisions. Thread-safe: ONNX Runtime sessions may be run concurrently.
 /// </summary>
 public sealed class FacePipeline : IDisposable
 {
-    private readonly IFaceDetector _detector;
-    private readonly MultiScaleDetector _pyramid;
-    private readonly LandmarkModel? _landmarks;
-    private readonly FaceAligner _aligner;
-
     private FacePipeline(ModelPack pack, PipelineOptions options, Action<string>? log)
     {
         Pack = pack;
         Options = options;
         var m = pack.Manifest;
-        _detector = m.Detector.Kind switch
-        {
-            DetectorKind.UltraLight => new UltraLightDetector(pack.PathOf(m.Detector.File), m.Detector, options.Inference, log),
-            DetectorKind.BlazeFace => new BlazeFaceDetector(pack.PathOf(m.Detector.File), m.Detector, options.Inference, log),
-            _ => throw new ModelFileException($"Unknown detector kind '{m.Detector.Kind}' in pack '{m.Name}'."),
-        };
-        _pyramid = new MultiScaleDetector(_detector, options.MultiScaleOptions, m.Detector.NmsIouThreshold);
-        _landmarks = m.Landmarks is null ? null : new LandmarkModel(pack.PathOf(m.Landmarks.File), m.Landmarks, options.Inference, log, options.AntiAliasedAlignment);
+        Finder = FaceFinder.Open(pack, options, log);
         Embedder = new FaceEmbedder(pack.PathOf(m.Embedder.File), m.Embedder, options.Inference, log) { MaxBatch = options.MaxBatch };
-        _aligner = new FaceAligner(m.Embedder.AlignmentReference.Select(p => new System.Numerics.Vector2(p[0], p[1])).ToArray(),
-                                   m.Embedder.InputSize, options.AntiAliasedAlignment);
         Thresholds = VerificationThresholds.From(m.Thresholds);
     }
 
@@ -48,68 +32,30 @@ public sealed class FacePipeline : IDisposable
 
     public ModelPack Pack { get; }
     public PipelineOptions Options { get; }
+    public FaceFinder Finder { get; }
     public FaceEmbedder Embedder { get; }
     public VerificationThresholds Thresholds { get; }
     public string ModelId => Embedder.ModelId;
 
-    /// <summary>Every face in the image, best detector score first.</summary>
-    public IReadOnlyList<Face> Detect(RgbImage image, bool? multiScale = null, float? scoreThreshold = null)
-    {
-        var detector = multiScale ?? Options.MultiScale ? _pyramid : _detector;
-        var detections = detector.Detect(image, scoreThreshold ?? Options.ScoreThreshold);
-        return detections.Select(d => Describe(image, d)).ToArray();
-    }
+    /// <inheritdoc cref="FaceFinder.Detect"/>
+    public IReadOnlyList<Face> Detect(RgbImage image, bool? multiScale = null, float? scoreThreshold = null) =>
+        Finder.Detect(image, multiScale, scoreThreshold);
 
-    /// <summary>Raw detections (boxes, scores, keypoints), without landmarks or alignment: for detection benchmarks.</summary>
+    /// <inheritdoc cref="FaceFinder.DetectBoxes"/>
     public IReadOnlyList<DetectedFace> DetectBoxes(RgbImage image, bool? multiScale = null, float? scoreThreshold = null) =>
-        (multiScale ?? Options.MultiScale ? _pyramid : _detector).Detect(image, scoreThreshold ?? Options.ScoreThreshold);
+        Finder.DetectBoxes(image, multiScale, scoreThreshold);
 
-    /// <summary>
-    /// The face a photo of one person is of: the largest, most central among the confident ones
-    /// (<see cref="PrimaryFace"/>). When none is found, one more
-    /// search with the pyramid at <see cref="PipelineOptions.RetryScoreThreshold"/> (if set).
-    /// </summary>
-    public Face? FindPrimary(RgbImage image)
-    {
-        var faces = Detect(image);
-        if (faces.Count == 0 && Options.RetryScoreThreshold is { } retry)
-            faces = Detect(image, multiScale: true, scoreThreshold: retry);
-        if (faces.Count == 0)
-            return null;
-        return faces[PrimaryFace.IndexOf(faces, image.Width, image.Height, Options.PrimaryScoreMargin)];
-    }
+    /// <inheritdoc cref="FaceFinder.FindPrimary"/>
+    public Face? FindPrimary(RgbImage image) => Finder.FindPrimary(image);
 
     public float[][] Embed(IReadOnlyList<Face> faces) =>
         Embedder.Embed(faces.Select(f => f.AlignedCrop).ToArray(), Options.FlipAugmentation);
 
     public float[] Embed(Face face) => Embed([face])[0];
 
-    private Face Describe(RgbImage image, DetectedFace detection)
-    {
-        System.Numerics.Vector2[]? dense = null;
-        System.Numerics.Vector2[] five;
-        if (_landmarks is not null)
-        {
-            dense = _landmarks.Locate(image, detection.Box, Options.LandmarkPasses);
-            five = FiveLandmarks.From68(dense);
-        }
-        else if (detection.Keypoints is { Length: >= 4 } keypoints)
-        {
-            five = FiveLandmarks.FromBlazeFace(keypoints);
-        }
-        else
-        {
-            throw new ModelFileException($"Pack '{Pack.Manifest.Name}' has neither a landmark model nor a detector with keypoints.");
-        }
-        var crop = _aligner.Align(image, five);
-        var quality = FaceQualityAssessor.Assess(detection.Score, five, crop);
-        return new Face(detection.Box, detection.Score, five, dense, crop, quality);
-    }
-
     public void Dispose()
     {
-        _detector.Dispose();
-        _landmarks?.Dispose();
+        Finder.Dispose();
         Embedder.Dispose();
     }
 }

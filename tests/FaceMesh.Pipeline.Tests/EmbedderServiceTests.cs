@@ -1,14 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using FaceMesh.Contracts.V1;
 using FaceMesh.Embedder;
 using FaceMesh.Pipeline.Embedding;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Health.V1;
-using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FaceMesh.Pipeline.Tests;
@@ -17,40 +14,10 @@ namespace FaceMesh.Pipeline.Tests;
 [Collection(PipelineCollection.Name)]
 public sealed class EmbedderServiceTests(PipelineFixture fixture)
 {
-    private sealed class RunningEmbedder(WebApplication app, int grpcPort, int httpPort) : IAsyncDisposable
-    {
-        public WebApplication App => app;
-        public GrpcChannel Channel { get; } = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
-        public HttpClient Http { get; } = new() { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
-        public Contracts.V1.Embedder.EmbedderClient Client => new(Channel);
+    private static Task<LoopbackService> Start(params string[] settings) =>
+        LoopbackService.Start(EmbedderHost.Build, [$"--Embedder:Pack={TestPaths.DefaultPack}", .. settings]);
 
-        public async ValueTask DisposeAsync()
-        {
-            Channel.Dispose();
-            Http.Dispose();
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task<RunningEmbedder> Start(params string[] settings)
-    {
-        int grpc = FreePort(), http = FreePort();
-        var app = EmbedderHost.Build([$"--Endpoints:GrpcPort={grpc}", $"--Endpoints:HttpPort={http}",
-                                      $"--Embedder:Pack={TestPaths.DefaultPack}", "--Logging:LogLevel:Default=Warning", .. settings]);
-        await app.StartAsync();
-        var running = new RunningEmbedder(app, grpc, http);
-        for (int i = 0; i < 200 && (await running.Http.GetAsync("/readyz")).StatusCode != HttpStatusCode.OK; i++)
-            await Task.Delay(100);
-        return running;
-    }
+    private static Contracts.V1.Embedder.EmbedderClient Client(LoopbackService service) => new(service.Channel);
 
     private AlignedCrop[] RealCrops() =>
         new[] { "obama.jpg", "biden.jpg", "two_people.jpg" }
@@ -65,7 +32,7 @@ public sealed class EmbedderServiceTests(PipelineFixture fixture)
         var crops = RealCrops();
         var request = new EmbedRequest { Flip = true };
         request.Crops.Add(crops);
-        var response = await embedder.Client.EmbedAsync(request, deadline: DateTime.UtcNow.AddSeconds(30));
+        var response = await Client(embedder).EmbedAsync(request, deadline: DateTime.UtcNow.AddSeconds(30));
 
         Assert.Equal(crops.Length, response.Embeddings.Count);
         for (int i = 0; i < crops.Length; i++)
@@ -83,7 +50,7 @@ public sealed class EmbedderServiceTests(PipelineFixture fixture)
         var batches = new ConcurrentBag<BatchCompleted>();
         embedder.App.Services.GetRequiredService<EmbedderModel>().Batcher.BatchCompleted += batches.Add;
         var crops = RealCrops();
-        var client = embedder.Client;
+        var client = Client(embedder);
         var calls = Enumerable.Range(0, 64).Select(async i =>
         {
             var request = new EmbedRequest();
@@ -100,7 +67,7 @@ public sealed class EmbedderServiceTests(PipelineFixture fixture)
     public async Task Model_info_health_readiness_and_metrics_are_served()
     {
         await using var embedder = await Start();
-        var model = await embedder.Client.GetModelAsync(new GetModelRequest());
+        var model = await Client(embedder).GetModelAsync(new GetModelRequest());
         Assert.Equal("faceplugin-mfn512-0.0.1", model.ModelId);
         Assert.Equal(512, model.Dimension);
         Assert.Equal("cpu", model.ExecutionProvider);
@@ -119,13 +86,13 @@ public sealed class EmbedderServiceTests(PipelineFixture fixture)
         await using var embedder = await Start();
         var request = new EmbedRequest();
         request.Crops.Add(new AlignedCrop { Width = 112, Height = 112, Rgb = ByteString.CopyFrom(new byte[100]) });
-        var e = await Assert.ThrowsAsync<RpcException>(async () => await embedder.Client.EmbedAsync(request));
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await Client(embedder).EmbedAsync(request));
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.Contains("declares 112x112 but carries 100 bytes", e.Status.Detail);
 
         var wrongSize = new EmbedRequest();
         wrongSize.Crops.Add(new AlignedCrop { Width = 64, Height = 64, Rgb = ByteString.CopyFrom(new byte[64 * 64 * 3]) });
-        e = await Assert.ThrowsAsync<RpcException>(async () => await embedder.Client.EmbedAsync(wrongSize));
+        e = await Assert.ThrowsAsync<RpcException>(async () => await Client(embedder).EmbedAsync(wrongSize));
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.Contains("112x112", e.Status.Detail);
     }
@@ -135,10 +102,10 @@ public sealed class EmbedderServiceTests(PipelineFixture fixture)
     {
         // This machine has no GPU: the CUDA provider cannot load, and the service must still serve.
         await using var embedder = await Start("--Embedder:Provider=Cuda");
-        var model = await embedder.Client.GetModelAsync(new GetModelRequest());
+        var model = await Client(embedder).GetModelAsync(new GetModelRequest());
         Assert.Equal("cpu", model.ExecutionProvider);
         var request = new EmbedRequest();
         request.Crops.Add(RealCrops()[0]);
-        Assert.Single((await embedder.Client.EmbedAsync(request)).Embeddings);
+        Assert.Single((await Client(embedder).EmbedAsync(request)).Embeddings);
     }
 }

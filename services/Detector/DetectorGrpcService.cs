@@ -1,0 +1,59 @@
+using FaceMesh.Contracts.V1;
+using FaceMesh.Imaging;
+using FaceMesh.Pipeline;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace FaceMesh.Detector;
+
+/// <summary>Translates gRPC to the <see cref="FaceFinder"/>, and bad images to <c>INVALID_ARGUMENT</c>.</summary>
+public sealed class DetectorGrpcService(DetectorModel model) : Contracts.V1.Detector.DetectorBase
+{
+    public override Task<DetectFacesResponse> Detect(DetectFacesRequest request, ServerCallContext context)
+    {
+        RgbImage image;
+        try
+        {
+            image = ImageDecoder.Decode(request.Image?.Content.ToByteArray() ?? [], model.Limits);
+        }
+        catch (InvalidImageException e)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+        var faces = model.Finder.Detect(image, request.MultiScale);
+        int limit = request.MaxFaces > 0 ? Math.Min(request.MaxFaces, model.MaxFaces) : model.MaxFaces;
+        var kept = faces.OrderByDescending(f => f.Box.Area).Take(limit).ToArray();
+        var response = new DetectFacesResponse
+        {
+            ImageWidth = image.Width,
+            ImageHeight = image.Height,
+            PrimaryFace = kept.Length == 0 ? -1 : PrimaryFace.IndexOf(kept, image.Width, image.Height, model.Finder.Options.PrimaryScoreMargin),
+        };
+        response.Faces.Add(kept.Select(f => ToMessage(f, request.IncludeCrops)));
+        return Task.FromResult(response);
+    }
+
+    public static Contracts.V1.Face ToMessage(Pipeline.Face face, bool includeCrop)
+    {
+        var message = new Contracts.V1.Face
+        {
+            Box = new Box { Left = face.Box.Left, Top = face.Box.Top, Width = face.Box.Width, Height = face.Box.Height },
+            Score = face.Score,
+            Landmarks = new Landmarks(),
+            Quality = new FaceQuality
+            {
+                Overall = face.Quality.Overall,
+                DetectorScore = face.Quality.DetectorScore,
+                EyeDistance = face.Quality.EyeDistance,
+                Yaw = face.Quality.Yaw,
+                Pitch = face.Quality.Pitch,
+                Roll = face.Quality.Roll,
+                Sharpness = face.Quality.Sharpness,
+            },
+        };
+        message.Landmarks.Points.Add(face.Landmarks.Select(p => new Point { X = p.X, Y = p.Y }));
+        if (includeCrop)
+            message.Crop = new AlignedCrop { Width = face.AlignedCrop.Width, Height = face.AlignedCrop.Height, Rgb = ByteString.CopyFrom(face.AlignedCrop.Pixels) };
+        return message;
+    }
+}

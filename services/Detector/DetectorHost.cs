@@ -1,0 +1,23 @@
+using FaceMesh.Hosting;
+
+namespace FaceMesh.Detector;
+
+/// <summary>What the Detector process hosts; <c>Program</c> runs it, tests start it on loopback.</summary>
+public static class DetectorHost
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = FaceMeshService.CreateBuilder(args, "facemesh-detector");
+        builder.Services.AddOptions<DetectorOptions>().Bind(builder.Configuration.GetSection(DetectorOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<DetectorModel>();
+        builder.Services.AddHostedService<DetectorWarmup>();
+        // Photos up to the image limit travel in one message.
+        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(grpc => grpc.MaxReceiveMessageSize = 32 * 1024 * 1024);
+
+        var app = builder.Build();
+        app.MapGrpcService<DetectorGrpcService>();
+        app.MapFaceMeshEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,28 @@
+using FaceMesh.Imaging;
+using FaceMesh.ModelPacks;
+using FaceMesh.Pipeline;
+using FaceMesh.Pipeline.Runtime;
+using Microsoft.Extensions.Options;
+
+namespace FaceMesh.Detector;
+
+/// <summary>The pack's <see cref="FaceFinder"/> and the image limits: one per process.</summary>
+public sealed class DetectorModel : IDisposable
+{
+    public DetectorModel(IOptions<DetectorOptions> options, ILogger<DetectorModel> logger)
+    {
+        var o = options.Value;
+        var pack = ModelPack.Load(o.Pack);
+        Finder = FaceFinder.Open(pack, new PipelineOptions { Inference = new InferenceOptions { Provider = o.Provider } },
+                                 message => logger.LogWarning("{Message}", message));
+        Limits = new ImageLimits { MaxBytes = o.MaxImageBytes, MaxPixels = o.MaxImagePixels };
+        MaxFaces = o.MaxFaces;
+        logger.LogInformation("Detector {Kind} from pack {Pack}", pack.Manifest.Detector.Kind, pack.Manifest.Name);
+    }
+
+    public FaceFinder Finder { get; }
+    public ImageLimits Limits { get; }
+    public int MaxFaces { get; }
+
+    public void Dispose() => Finder.Dispose();
+}

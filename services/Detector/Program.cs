@@ -1,0 +1,1 @@
+FaceMesh.Detector.DetectorHost.Build(args).Run();
