@@ -1,0 +1,181 @@
+using System.Numerics.Tensors;
+
+namespace FaceMesh.Matching;
+
+/// <summary>
+/// The faces of one gallery in memory, searched exactly: every query is compared with every face
+/// (unit vectors, so cosine = dot product, computed with SIMD by <see cref="TensorPrimitives"/>), and a
+/// subject's score is its best face's. The gallery is bound to the model of its first face.
+/// Thread-safe: many searches at once, one writer at a time.
+/// </summary>
+public sealed class GalleryIndex(GalleryKey key)
+{
+    private readonly ReaderWriterLockSlim _lock = new();
+    private readonly List<EnrolledFace> _faces = [];
+    private readonly Dictionary<string, int> _rowOfFace = new(StringComparer.Ordinal);
+    private float[] _vectors = [];
+    private int _dimension;
+
+    public GalleryKey Key => key;
+    public string? ModelId { get; private set; }
+
+    public int FaceCount { get { _lock.EnterReadLock(); try { return _faces.Count; } finally { _lock.ExitReadLock(); } } }
+
+    public int SubjectCount { get { _lock.EnterReadLock(); try { return _faces.Select(f => f.SubjectId).Distinct().Count(); } finally { _lock.ExitReadLock(); } } }
+
+    /// <summary>Adds or replaces faces (by face id): a redelivered face is the same face.</summary>
+    public void Upsert(IEnumerable<EnrolledFace> faces)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            foreach (var face in faces)
+            {
+                if (ModelId is null)
+                {
+                    ModelId = face.ModelId;
+                    _dimension = face.Embedding.Length;
+                }
+                else if (face.ModelId != ModelId)
+                {
+                    throw new ModelMismatchException(key, ModelId, face.ModelId);
+                }
+                if (face.Embedding.Length != _dimension)
+                    throw new ArgumentException($"Face '{face.FaceId}' has {face.Embedding.Length} values; gallery '{key.Gallery}' holds {_dimension}-d embeddings.");
+                if (_rowOfFace.TryGetValue(face.FaceId, out int row))
+                {
+                    _faces[row] = face;
+                }
+                else
+                {
+                    row = _faces.Count;
+                    _faces.Add(face);
+                    _rowOfFace[face.FaceId] = row;
+                    if (_vectors.Length < _faces.Count * _dimension)
+                        Array.Resize(ref _vectors, Math.Max(_faces.Count * _dimension, _vectors.Length * 2));
+                }
+                face.Embedding.CopyTo(_vectors.AsSpan(row * _dimension, _dimension));
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Removes every face of the subject; returns how many.</summary>
+    public int DeleteSubject(string subjectId)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            int removed = 0;
+            for (int row = _faces.Count - 1; row >= 0; row--)
+            {
+                if (_faces[row].SubjectId != subjectId)
+                    continue;
+                // Move the last face into this row.
+                int last = _faces.Count - 1;
+                _rowOfFace.Remove(_faces[row].FaceId);
+                if (row != last)
+                {
+                    _faces[row] = _faces[last];
+                    _rowOfFace[_faces[row].FaceId] = row;
+                    _vectors.AsSpan(last * _dimension, _dimension).CopyTo(_vectors.AsSpan(row * _dimension, _dimension));
+                }
+                _faces.RemoveAt(last);
+                removed++;
+            }
+            return removed;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>The top <paramref name="k"/> subjects for the query, best first.</summary>
+    public IReadOnlyList<SubjectMatch> Search(ReadOnlySpan<float> query, string modelId, int k)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            if (ModelId is not null && modelId != ModelId)
+                throw new ModelMismatchException(key, ModelId, modelId);
+            if (_faces.Count > 0 && query.Length != _dimension)
+                throw new ArgumentException($"The query has {query.Length} values; gallery '{key.Gallery}' holds {_dimension}-d embeddings.");
+            var best = new Dictionary<string, SubjectMatch>(StringComparer.Ordinal);
+            for (int row = 0; row < _faces.Count; row++)
+            {
+                float score = TensorPrimitives.Dot(query, _vectors.AsSpan(row * _dimension, _dimension));
+                var face = _faces[row];
+                if (!best.TryGetValue(face.SubjectId, out var current) || score > current.Score)
+                    best[face.SubjectId] = new SubjectMatch(face.SubjectId, face.FaceId, score);
+            }
+            return best.Values.OrderByDescending(m => m.Score).ThenBy(m => m.SubjectId, StringComparer.Ordinal).Take(k).ToArray();
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>The best score of the query against one subject's faces.</summary>
+    public SubjectMatch Compare(ReadOnlySpan<float> query, string modelId, string subjectId)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            if (ModelId is not null && modelId != ModelId)
+                throw new ModelMismatchException(key, ModelId, modelId);
+            SubjectMatch? best = null;
+            for (int row = 0; row < _faces.Count; row++)
+            {
+                if (_faces[row].SubjectId != subjectId)
+                    continue;
+                float score = TensorPrimitives.Dot(query, _vectors.AsSpan(row * _dimension, _dimension));
+                if (best is null || score > best.Value.Score)
+                    best = new SubjectMatch(subjectId, _faces[row].FaceId, score);
+            }
+            return best ?? throw new SubjectNotFoundException(key, subjectId);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>The face ids of a subject, or null when it has none here.</summary>
+    public IReadOnlyList<string>? FacesOf(string subjectId)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            var faces = _faces.Where(f => f.SubjectId == subjectId).Select(f => f.FaceId).Order(StringComparer.Ordinal).ToArray();
+            return faces.Length == 0 ? null : faces;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Subjects in id order, after <paramref name="after"/> (exclusive), at most <paramref name="pageSize"/>.</summary>
+    public IReadOnlyList<(string SubjectId, IReadOnlyList<string> FaceIds)> Subjects(string? after, int pageSize)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _faces.GroupBy(f => f.SubjectId)
+                .Where(g => after is null || string.CompareOrdinal(g.Key, after) > 0)
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Take(pageSize)
+                .Select(g => (g.Key, (IReadOnlyList<string>)g.Select(f => f.FaceId).Order(StringComparer.Ordinal).ToArray()))
+                .ToArray();
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+}
