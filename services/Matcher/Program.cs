@@ -1,0 +1,1 @@
+FaceMesh.Matcher.MatcherHost.Build(args).Run();
