@@ -11,11 +11,13 @@ public sealed class LoopbackService : IAsyncDisposable
     private LoopbackService(WebApplication app, int grpcPort, int httpPort)
     {
         App = app;
-        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}", new GrpcChannelOptions { MaxReceiveMessageSize = 32 * 1024 * 1024 });
+        GrpcAddress = $"http://127.0.0.1:{grpcPort}";
+        Channel = GrpcChannel.ForAddress(GrpcAddress, new GrpcChannelOptions { MaxReceiveMessageSize = 32 * 1024 * 1024, MaxSendMessageSize = 32 * 1024 * 1024 });
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
     }
 
     public WebApplication App { get; }
+    public string GrpcAddress { get; }
     public GrpcChannel Channel { get; }
     public HttpClient Http { get; }
 

@@ -1,0 +1,210 @@
+using FaceMesh.Contracts.V1;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace FaceMesh.Gateway;
+
+/// <summary>
+/// FaceMesh's public API. Each call is orchestrated across the fleet: the photo goes to the Detector
+/// once; only aligned crops go to the Embedder and only embeddings to the Matcher. The caller's deadline
+/// and cancellation go with every internal call; internal errors keep their status code and message.
+/// </summary>
+public sealed class FaceMeshGrpcService(
+    Contracts.V1.Detector.DetectorClient detector,
+    Contracts.V1.Embedder.EmbedderClient embedder,
+    Contracts.V1.Matcher.MatcherClient matcher,
+    ModelThresholds thresholds,
+    IOptions<GatewayOptions> options) : Contracts.V1.FaceMesh.FaceMeshBase
+{
+    private readonly GatewayOptions _options = options.Value;
+
+    public override async Task<VerifyResponse> Verify(VerifyRequest request, ServerCallContext context)
+    {
+        var call = Call(context);
+        var (far, threshold, model) = await thresholds.ForAsync(request.Far, _options.DefaultFar, call);
+        var probe = await PrimaryFace(request.Probe, "probe", call);
+        var response = new VerifyResponse { Far = far, Threshold = threshold, ModelId = model };
+        if (probe is null)
+            return response; // no face in the probe: a normal answer, no match
+        response.ProbeFace = WithoutCrop(probe);
+        switch (request.ReferenceCase)
+        {
+            case VerifyRequest.ReferenceOneofCase.ReferenceImage:
+                var reference = await PrimaryFace(request.ReferenceImage, "reference_image", call);
+                if (reference is null)
+                    return response;
+                response.ReferenceFace = WithoutCrop(reference);
+                var both = await Embed([probe.Crop, reference.Crop], call);
+                response.Score = Dot(both[0], both[1]);
+                break;
+            case VerifyRequest.ReferenceOneofCase.ReferenceSubject:
+                var embedding = (await Embed([probe.Crop], call))[0];
+                var compared = await matcher.CompareAsync(new CompareRequest
+                {
+                    Gallery = Gallery(request.ReferenceSubject.Gallery), SubjectId = request.ReferenceSubject.SubjectId, Embedding = embedding,
+                }, call);
+                response.Score = compared.Score;
+                response.ReferenceFaceId = compared.FaceId;
+                break;
+            default:
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "Set reference_image or reference_subject: what should the probe be compared with?"));
+        }
+        response.Match = response.Score >= threshold;
+        return response;
+    }
+
+    public override async Task<IdentifyResponse> Identify(IdentifyRequest request, ServerCallContext context)
+    {
+        var call = Call(context);
+        var (far, threshold, model) = await thresholds.ForAsync(request.Far, _options.DefaultFar, call);
+        int topK = request.TopK == 0 ? 5 : request.TopK;
+        if (topK is < 1 or > 100)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"top_k is {request.TopK}; it must be between 1 and 100 (0 for 5)."));
+        var detected = await detector.DetectAsync(new DetectFacesRequest { Image = request.Image, IncludeCrops = true, MultiScale = request.MultiScale }, call);
+        var response = new IdentifyResponse { Far = far, Threshold = threshold, ModelId = model };
+        if (detected.Faces.Count == 0)
+            return response;
+        var embeddings = await Embed(detected.Faces.Select(f => f.Crop).ToArray(), call);
+        var search = new SearchRequest { Gallery = Gallery(request.Gallery), TopK = topK };
+        search.Queries.Add(embeddings);
+        var found = await matcher.SearchAsync(search, call);
+        for (int i = 0; i < detected.Faces.Count; i++)
+        {
+            var face = new IdentifiedFace { Face = WithoutCrop(detected.Faces[i]) };
+            face.Candidates.Add(found.Results[i].Matches.Select(m => new Candidate { SubjectId = m.SubjectId, Score = m.Score, FaceId = m.FaceId }));
+            face.Match = face.Candidates.Count > 0 && face.Candidates[0].Score >= threshold;
+            response.Faces.Add(face);
+        }
+        return response;
+    }
+
+    public override async Task<EnrollResponse> Enroll(EnrollRequest request, ServerCallContext context)
+    {
+        var call = Call(context);
+        if (string.IsNullOrWhiteSpace(request.Gallery) || string.IsNullOrWhiteSpace(request.SubjectId))
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "gallery and subject_id are required."));
+        if (request.Photos.Count is 0 || request.Photos.Count > _options.MaxPhotosPerEnroll)
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"{request.Photos.Count} photos; an enrollment takes 1 to {_options.MaxPhotosPerEnroll}."));
+        var chosen = new List<(Contracts.V1.Face Face, bool LowQuality)>();
+        for (int p = 0; p < request.Photos.Count; p++)
+        {
+            var photo = request.Photos[p];
+            var detected = await detector.DetectAsync(new DetectFacesRequest { Image = photo.Image, IncludeCrops = true }, call);
+            if (detected.Faces.Count == 0)
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"photos[{p}] shows no face; nothing was enrolled. Send a photo where the face is visible."));
+            int index;
+            if (photo.HasFaceIndex)
+            {
+                index = photo.FaceIndex;
+                if (index < 0 || index >= detected.Faces.Count)
+                    throw new RpcException(new Status(StatusCode.InvalidArgument,
+                        $"photos[{p}].face_index is {index}, but the photo has {detected.Faces.Count} faces (0 to {detected.Faces.Count - 1})."));
+            }
+            else if (detected.Faces.Count > 1)
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                    $"photos[{p}] shows {detected.Faces.Count} faces; name the one to enroll with face_index (Detect lists them). Nothing was enrolled."));
+            }
+            else
+            {
+                index = 0;
+            }
+            var face = detected.Faces[index];
+            bool low = face.Quality.Overall < _options.MinEnrollQuality;
+            if (low && _options.RefuseLowQuality)
+                throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                    $"photos[{p}]: the face's quality is {face.Quality.Overall:F2}, below the enrollment minimum {_options.MinEnrollQuality:F2} " +
+                    $"(eyes {face.Quality.EyeDistance:F0} px apart, yaw {face.Quality.Yaw:F0}°, sharpness {face.Quality.Sharpness:F2}). Nothing was enrolled; send a sharper, more frontal, larger face."));
+            chosen.Add((face, low));
+        }
+        var embeddings = await Embed(chosen.Select(c => c.Face.Crop).ToArray(), call);
+        var upsert = new UpsertFacesRequest { Gallery = Gallery(request.Gallery), SubjectId = request.SubjectId };
+        var response = new EnrollResponse { ModelId = embeddings[0].ModelId };
+        for (int i = 0; i < chosen.Count; i++)
+        {
+            var faceId = Guid.NewGuid().ToString("N");
+            upsert.Faces.Add(new StoredFace { FaceId = faceId, Embedding = embeddings[i], Quality = chosen[i].Face.Quality.Overall });
+            response.Faces.Add(new Contracts.V1.EnrolledFace { FaceId = faceId, Face = WithoutCrop(chosen[i].Face), LowQuality = chosen[i].LowQuality });
+        }
+        await matcher.UpsertFacesAsync(upsert, call);
+        return response;
+    }
+
+    public override async Task<DeleteSubjectResponse> DeleteSubject(DeleteSubjectRequest request, ServerCallContext context)
+    {
+        var removed = await matcher.RemoveSubjectAsync(new RemoveSubjectRequest { Gallery = Gallery(request.Gallery), SubjectId = request.SubjectId }, Call(context));
+        return new DeleteSubjectResponse { DeletedFaces = removed.DeletedFaces };
+    }
+
+    public override async Task<Subject> GetSubject(GetSubjectRequest request, ServerCallContext context)
+    {
+        var stored = await matcher.FindSubjectAsync(new FindSubjectRequest { Gallery = Gallery(request.Gallery), SubjectId = request.SubjectId }, Call(context));
+        return new Subject { Gallery = request.Gallery, SubjectId = stored.SubjectId, FaceIds = { stored.FaceIds }, ModelId = stored.ModelId };
+    }
+
+    public override async Task<ListSubjectsResponse> ListSubjects(ListSubjectsRequest request, ServerCallContext context)
+    {
+        var page = await matcher.PageSubjectsAsync(new PageSubjectsRequest
+        {
+            Gallery = Gallery(request.Gallery), PageSize = request.PageSize, PageToken = request.PageToken,
+        }, Call(context));
+        var response = new ListSubjectsResponse { NextPageToken = page.NextPageToken };
+        response.Subjects.Add(page.Subjects.Select(s => new Subject { Gallery = request.Gallery, SubjectId = s.SubjectId, FaceIds = { s.FaceIds }, ModelId = s.ModelId }));
+        return response;
+    }
+
+    public override async Task<ListGalleriesResponse> ListGalleries(ListGalleriesRequest request, ServerCallContext context)
+    {
+        var galleries = await matcher.ListTenantGalleriesAsync(new ListTenantGalleriesRequest { Tenant = _options.Tenant }, Call(context));
+        var response = new ListGalleriesResponse();
+        response.Galleries.Add(galleries.Galleries.Select(g => new Gallery { Name = g.Gallery.Gallery, ModelId = g.ModelId, Subjects = g.Subjects, Faces = g.Faces }));
+        return response;
+    }
+
+    public override async Task<DetectResponse> Detect(DetectRequest request, ServerCallContext context)
+    {
+        var detected = await detector.DetectAsync(new DetectFacesRequest { Image = request.Image, MultiScale = request.MultiScale }, Call(context));
+        var response = new DetectResponse { ImageWidth = detected.ImageWidth, ImageHeight = detected.ImageHeight };
+        response.Faces.Add(detected.Faces);
+        return response;
+    }
+
+    private async Task<Contracts.V1.Face?> PrimaryFace(Image? image, string field, CallOptions call)
+    {
+        if (image is null)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"{field} is missing: send the photo's bytes."));
+        var detected = await detector.DetectAsync(new DetectFacesRequest { Image = image, IncludeCrops = true }, call);
+        return detected.PrimaryFace < 0 ? null : detected.Faces[detected.PrimaryFace];
+    }
+
+    private async Task<IReadOnlyList<Contracts.V1.Embedding>> Embed(IReadOnlyList<AlignedCrop> crops, CallOptions call)
+    {
+        var request = new EmbedRequest { Flip = _options.FlipAugmentation };
+        request.Crops.Add(crops);
+        return (await embedder.EmbedAsync(request, call)).Embeddings;
+    }
+
+    private GalleryRef Gallery(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "gallery is required: name the gallery."));
+        return new GalleryRef { Tenant = _options.Tenant, Gallery = name };
+    }
+
+    /// <summary>The caller's deadline (or the default one) and cancellation, for every internal call.</summary>
+    private CallOptions Call(ServerCallContext context) => new(
+        deadline: context.Deadline == DateTime.MaxValue ? DateTime.UtcNow.AddSeconds(_options.DefaultDeadlineSeconds) : context.Deadline,
+        cancellationToken: context.CancellationToken);
+
+    private static Contracts.V1.Face WithoutCrop(Contracts.V1.Face face)
+    {
+        var copy = face.Clone();
+        copy.Crop = null;
+        return copy;
+    }
+
+    private static float Dot(Contracts.V1.Embedding a, Contracts.V1.Embedding b) =>
+        System.Numerics.Tensors.TensorPrimitives.Dot(a.Values.ToArray().AsSpan(), b.Values.ToArray().AsSpan());
+}

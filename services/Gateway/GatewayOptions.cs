@@ -1,0 +1,43 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FaceMesh.Gateway;
+
+/// <summary>Configuration section <c>Gateway</c>; defaults and meanings in appsettings.json.</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    [Required(ErrorMessage = "Gateway:DetectorAddress must be the Detector's gRPC address, e.g. http://127.0.0.1:5010.")]
+    public string DetectorAddress { get; set; } = "";
+
+    [Required(ErrorMessage = "Gateway:EmbedderAddress must be the Embedder's gRPC address, e.g. http://127.0.0.1:5020.")]
+    public string EmbedderAddress { get; set; } = "";
+
+    [Required(ErrorMessage = "Gateway:MatcherAddress must be the Matcher's gRPC address, e.g. http://127.0.0.1:5030.")]
+    public string MatcherAddress { get; set; } = "";
+
+    /// <summary>The tenant of every request until authentication maps callers to tenants.</summary>
+    [Required]
+    public string Tenant { get; set; } = "default";
+
+    /// <summary>False-accept rate of a decision when the request names none.</summary>
+    [Range(1e-9, 0.5)]
+    public double DefaultFar { get; set; } = 1e-3;
+
+    /// <summary>Embed each face and its mirror image (more accurate, twice the embedder's work).</summary>
+    public bool FlipAugmentation { get; set; } = true;
+
+    /// <summary>Faces of lower overall quality are refused at enrollment, or flagged (see <see cref="RefuseLowQuality"/>).</summary>
+    [Range(0, 1)]
+    public float MinEnrollQuality { get; set; } = 0.2f;
+
+    /// <summary>True: a low-quality face is refused; false: it is enrolled and flagged.</summary>
+    public bool RefuseLowQuality { get; set; } = true;
+
+    [Range(1, 1000)]
+    public int MaxPhotosPerEnroll { get; set; } = 32;
+
+    /// <summary>Deadline of an internal call when the caller sets none, in seconds.</summary>
+    [Range(0.1, 600)]
+    public double DefaultDeadlineSeconds { get; set; } = 30;
+}

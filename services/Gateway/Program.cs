@@ -1,0 +1,1 @@
+FaceMesh.Gateway.GatewayHost.Build(args).Run();
