@@ -29,6 +29,11 @@ public static class FaceMeshApp
                 eval.AddCommand<EvalVerifyCommand>("verify").WithDescription("LFW View-2 10-fold accuracy, TAR@FAR, EER and ROC curve.");
                 eval.AddCommand<EvalDetectCommand>("detect").WithDescription("Detection AP at IoU 0.5 on WIDER-format ground truth.");
             });
+            config.AddCommand<EnrollCommand>("enroll").WithDescription("Fleet: enroll photos of one person into a gallery.");
+            config.AddCommand<EnrollFolderCommand>("enroll-folder").WithDescription("Fleet: enroll a folder with one folder per person.");
+            config.AddCommand<IdentifyCommand>("identify").WithDescription("Fleet: name every face of a photo from a gallery; --draw writes the names on it.");
+            config.AddCommand<SubjectsCommand>("subjects").WithDescription("Fleet: list a gallery's subjects.");
+            config.AddCommand<DeleteCommand>("delete").WithDescription("Fleet: erase every face of a subject.");
             config.AddCommand<CalibrateCommand>("calibrate").WithDescription("Calibrate FAR thresholds on a labelled set and write them into the pack.");
             config.SetExceptionHandler((exception, _) =>
             {
@@ -37,6 +42,7 @@ public static class FaceMeshApp
                 {
                     InvalidImageException or ModelFileException or FileNotFoundException or DirectoryNotFoundException or FormatException => exception.Message,
                     CommandAppException => exception.Message,
+            Grpc.Core.RpcException rpc => $"{rpc.StatusCode}: {rpc.Status.Detail}",
                     _ => null,
                 };
                 if (message is null)

@@ -20,10 +20,16 @@ public sealed class VerifyCommand : Command<VerifyCommand.Settings>
         [CommandArgument(1, "<B>")]
         [Description("Second photo.")]
         public string Second { get; init; } = "";
+
+        [CommandOption("--server <URL>")]
+        [Description("Ask a running fleet (its Gateway's gRPC address) instead of running the models here.")]
+        public string? Server { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
+        if (settings.Server is not null)
+            return VerifyRemotely(settings);
         using var pipeline = settings.OpenPipeline();
         var a = Primary(pipeline, settings.First);
         var b = Primary(pipeline, settings.Second);
@@ -46,6 +52,22 @@ public sealed class VerifyCommand : Command<VerifyCommand.Settings>
             table.AddRow(VerificationThresholds.Key(d.Far), $"{d.Threshold:F4}",
                          d.Match ? "[green]same person[/]" : "[red]different people[/]");
         AnsiConsole.Write(table);
+        return 0;
+    }
+
+    private static int VerifyRemotely(Settings settings)
+    {
+        var (client, channel) = FaceMesh.Client.FaceMeshClientFactory.Create(new FaceMesh.Client.FaceMeshClientOptions { Address = new Uri(settings.Server!) });
+        using var _ = channel;
+        var r = client.Verify(new Contracts.V1.VerifyRequest { Probe = ServerSettings.Photo(settings.First), ReferenceImage = ServerSettings.Photo(settings.Second) });
+        if (r.ProbeFace is null || r.ReferenceFace is null)
+        {
+            AnsiConsole.MarkupLine("[red]No face found in one of the photos[/]: nothing to compare.");
+            return 2;
+        }
+        AnsiConsole.MarkupLine($"model [bold]{Markup.Escape(r.ModelId)}[/] (fleet at {Markup.Escape(settings.Server!)})");
+        AnsiConsole.MarkupLine($"score (cosine similarity): [bold]{r.Score:F4}[/]; at FAR {r.Far} (threshold {r.Threshold:F4}): " +
+                               (r.Match ? "[green]same person[/]" : "[red]different people[/]"));
         return 0;
     }
 

@@ -1,0 +1,23 @@
+using FaceMesh.Contracts.V1;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+
+namespace FaceMesh.Client;
+
+/// <summary>A FaceMesh client without dependency injection (command-line tools, load generators).</summary>
+public static class FaceMeshClientFactory
+{
+    /// <summary>Photos up to the Gateway's image limit travel in one message.</summary>
+    public const int MaxMessageBytes = 32 * 1024 * 1024;
+
+    public static (Contracts.V1.FaceMesh.FaceMeshClient Client, GrpcChannel Channel) Create(FaceMeshClientOptions options)
+    {
+        var channel = GrpcChannel.ForAddress(options.Address, new GrpcChannelOptions
+        {
+            ServiceConfig = ClientDefaults.RetryPolicy(options.MaxAttempts),
+            MaxSendMessageSize = MaxMessageBytes,
+            MaxReceiveMessageSize = MaxMessageBytes,
+        });
+        return (new Contracts.V1.FaceMesh.FaceMeshClient(channel.Intercept(new ClientDefaults(options))), channel);
+    }
+}
