@@ -1,0 +1,77 @@
+using System.Text.Json;
+using FaceMesh.Client;
+using FaceMesh.Contracts.V1;
+using FaceMesh.Imaging;
+using FaceMesh.LoadGenerator;
+using Google.Protobuf;
+using SkiaSharp;
+using Spectre.Console;
+
+// facemesh-load --server URL --rpc verify|identify --concurrency N [--rate R] --duration S --photos DIR
+//               [--size 250] [--gallery G --enroll DIR] [--json OUT]
+if (args.Contains("--help"))
+{
+    Console.WriteLine("facemesh-load --server URL --rpc verify|identify --concurrency N [--rate PER_SECOND] --duration SECONDS " +
+                      "--photos DIR [--size 250] [--gallery G] [--enroll DIR_PER_PERSON] [--warmup SECONDS] [--json OUT]");
+    return 0;
+}
+var options = LoadOptions.Parse(args);
+var photos = Directory.EnumerateFiles(options.Photos, "*.*", SearchOption.AllDirectories)
+    .Where(p => p.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || p.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+    .Order(StringComparer.Ordinal).Take(200).Select(p => Prepare(p, options.Size)).ToArray();
+if (photos.Length < 2)
+    throw new ArgumentException($"--photos {options.Photos}: need at least two JPEG or PNG photos.");
+
+var (client, channel) = FaceMeshClientFactory.Create(new FaceMeshClientOptions { Address = options.Server, DefaultDeadline = TimeSpan.FromSeconds(60) });
+using var _ = channel;
+if (options.Enroll is not null)
+    foreach (var dir in Directory.GetDirectories(options.Enroll))
+        foreach (var file in Directory.GetFiles(dir))
+        {
+            var photo = new EnrollPhoto { Image = new Image { Content = ByteString.CopyFrom(File.ReadAllBytes(file)) } };
+            var faces = client.Detect(new DetectRequest { Image = photo.Image }).Faces;
+            if (faces.Count == 0)
+                continue;
+            photo.FaceIndex = faces.Select((f, i) => (f.Box.Width * f.Box.Height, i)).Max().i;
+            client.Enroll(new EnrollRequest { Gallery = options.Gallery, SubjectId = Path.GetFileName(dir), Photos = { photo } });
+        }
+
+int counter = 0;
+Func<CancellationToken, Task> call = options.Rpc switch
+{
+    "verify" => async token =>
+    {
+        int i = Interlocked.Increment(ref counter);
+        await client.VerifyAsync(new VerifyRequest { Probe = photos[i % photos.Length], ReferenceImage = photos[(i + 1) % photos.Length] }, cancellationToken: token);
+    },
+    "identify" => async token =>
+    {
+        int i = Interlocked.Increment(ref counter);
+        await client.IdentifyAsync(new IdentifyRequest { Gallery = options.Gallery, Image = photos[i % photos.Length] }, cancellationToken: token);
+    },
+    _ => throw new ArgumentException($"--rpc {options.Rpc}: use verify or identify."),
+};
+
+var result = await new LoadRun(call, options).RunAsync();
+var table = new Table().AddColumns("rpc", "concurrency", "rate", "requests", "ok", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms")
+    .Title($"FaceMesh load, {result.Seconds:F0} s against {options.Server}");
+table.AddRow(result.Rpc, $"{result.Concurrency}", result.TargetRate > 0 ? $"{result.TargetRate:F0}/s" : "closed loop", $"{result.Requests}", $"{result.Succeeded}",
+             result.Errors.Count == 0 ? "0" : Markup.Escape(string.Join(", ", result.Errors.Select(e => $"{e.Key} {e.Value}"))),
+             $"{result.Throughput:F1}", $"{result.P50Ms:F1}", $"{result.P95Ms:F1}", $"{result.P99Ms:F1}");
+AnsiConsole.Write(table);
+if (options.Json is not null)
+    File.WriteAllText(options.Json, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+return 0;
+
+static Image Prepare(string path, int size)
+{
+    var bytes = File.ReadAllBytes(path);
+    if (size > 0)
+    {
+        var image = ImageDecoder.Decode(bytes);
+        int side = Math.Min(image.Width, image.Height);
+        var square = Resampler.Crop(image, (image.Width - side) / 2, (image.Height - side) / 2, side, side);
+        bytes = ImageEncoder.Encode(Resampler.Resize(square, size, size), SKEncodedImageFormat.Jpeg, 90);
+    }
+    return new Image { Content = ByteString.CopyFrom(bytes) };
+}
