@@ -19,7 +19,7 @@ public sealed class EmbedderOptions
     public int MaxBatchSize { get; set; } = 16;
 
     [Range(0, 1000, ErrorMessage = "Embedder:MaxQueueDelayMs must be between 0 and 1000.")]
-    public double MaxQueueDelayMs { get; set; } = 4;
+    public double MaxQueueDelayMs { get; set; }
 
     [Range(1, 1_000_000, ErrorMessage = "Embedder:QueueCapacity must be between 1 and 1000000.")]
     public int QueueCapacity { get; set; } = 512;

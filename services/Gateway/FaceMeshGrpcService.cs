@@ -23,7 +23,13 @@ public sealed class FaceMeshGrpcService(
     {
         var call = Call(context);
         var (far, threshold, model) = await thresholds.ForAsync(request.Far, _options.DefaultFar, call);
-        var probe = await PrimaryFace(request.Probe, "probe", call);
+        // The reference photo is detected while the probe is: the two Detector calls run side by side.
+        var probeTask = PrimaryFace(request.Probe, "probe", call);
+        var referenceTask = request.ReferenceCase == VerifyRequest.ReferenceOneofCase.ReferenceImage
+            ? PrimaryFace(request.ReferenceImage, "reference_image", call)
+            : Task.FromResult<Contracts.V1.Face?>(null);
+        var probe = await probeTask;
+        var referenceFace = await referenceTask;
         var response = new VerifyResponse { Far = far, Threshold = threshold, ModelId = model };
         if (probe is null)
             return response; // no face in the probe: a normal answer, no match
@@ -31,7 +37,7 @@ public sealed class FaceMeshGrpcService(
         switch (request.ReferenceCase)
         {
             case VerifyRequest.ReferenceOneofCase.ReferenceImage:
-                var reference = await PrimaryFace(request.ReferenceImage, "reference_image", call);
+                var reference = referenceFace;
                 if (reference is null)
                     return response;
                 response.ReferenceFace = WithoutCrop(reference);

@@ -8,11 +8,11 @@ using SkiaSharp;
 using Spectre.Console;
 
 // facemesh-load --server URL --rpc verify|identify --concurrency N [--rate R] --duration S --photos DIR
-//               [--size 250] [--gallery G --enroll DIR] [--json OUT]
+//               [--size 250] [--gallery G --enroll DIR] [--json OUT] [--in-process PACK_DIR]
 if (args.Contains("--help"))
 {
     Console.WriteLine("facemesh-load --server URL --rpc verify|identify --concurrency N [--rate PER_SECOND] --duration SECONDS " +
-                      "--photos DIR [--size 250] [--gallery G] [--enroll DIR_PER_PERSON] [--warmup SECONDS] [--json OUT]");
+                      "--photos DIR [--size 250] [--gallery G] [--enroll DIR_PER_PERSON] [--warmup SECONDS] [--json OUT] [--in-process PACK_DIR (verify without the fleet)]");
     return 0;
 }
 var options = LoadOptions.Parse(args);
@@ -24,7 +24,7 @@ if (photos.Length < 2)
 
 var (client, channel) = FaceMeshClientFactory.Create(new FaceMeshClientOptions { Address = options.Server, DefaultDeadline = TimeSpan.FromSeconds(60) });
 using var _ = channel;
-if (options.Enroll is not null)
+if (options.Enroll is not null && options.InProcessPack is null)
     foreach (var dir in Directory.GetDirectories(options.Enroll))
         foreach (var file in Directory.GetFiles(dir))
         {
@@ -37,14 +37,29 @@ if (options.Enroll is not null)
         }
 
 int counter = 0;
-Func<CancellationToken, Task> call = options.Rpc switch
+using var local = options.InProcessPack is { } packDir ? FaceMesh.Pipeline.FacePipeline.Open(packDir) : null;
+Func<CancellationToken, Task> call = (options.Rpc, local) switch
 {
-    "verify" => async token =>
+    ("verify", not null) => token =>
+    {
+        // The fleet's Verify, done here: decode and detect both photos, embed both crops in one batch, compare.
+        int i = Interlocked.Increment(ref counter);
+        var a = local.FindPrimary(ImageDecoder.Decode(photos[i % photos.Length].Content.ToByteArray()));
+        var b = local.FindPrimary(ImageDecoder.Decode(photos[(i + 1) % photos.Length].Content.ToByteArray()));
+        if (a is not null && b is not null)
+        {
+            var e = local.Embed([a, b]);
+            FaceMesh.Pipeline.Embedding.CosineSimilarity.Of(e[0], e[1]);
+        }
+        return Task.CompletedTask;
+    },
+    (_, not null) => throw new ArgumentException("--in-process runs verify only."),
+    ("verify", _) => async token =>
     {
         int i = Interlocked.Increment(ref counter);
         await client.VerifyAsync(new VerifyRequest { Probe = photos[i % photos.Length], ReferenceImage = photos[(i + 1) % photos.Length] }, cancellationToken: token);
     },
-    "identify" => async token =>
+    ("identify", _) => async token =>
     {
         int i = Interlocked.Increment(ref counter);
         await client.IdentifyAsync(new IdentifyRequest { Gallery = options.Gallery, Image = photos[i % photos.Length] }, cancellationToken: token);
