@@ -17,6 +17,40 @@ public sealed class OnnxModel : IDisposable
         if (!File.Exists(path))
             throw new ModelFileException($"The model file '{path}' is missing. Run 'tools/facemesh models fetch' to fetch the model packs.");
         _path = path;
+        (_session, Provider) = OpenSession(path, options, log);
+        InputName = _session.InputNames[0];
+        InputShape = _session.InputMetadata[InputName].Dimensions;
+    }
+
+    private static (InferenceSession Session, ExecutionProvider Provider) OpenSession(string path, InferenceOptions options, Action<string>? log)
+    {
+        if (options.Provider == ExecutionProvider.Cuda)
+        {
+            // The CUDA provider loads its libraries (CUDA, cuDNN) only when a session is made: both steps can fail.
+            try
+            {
+                using var cuda = NewSessionOptions(options);
+                cuda.AppendExecutionProvider_CUDA(options.CudaDeviceId);
+                return (new InferenceSession(path, cuda), ExecutionProvider.Cuda);
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+            {
+                log?.Invoke($"CUDA execution provider is not usable ({e.Message.Split('\n')[0].Trim()}); running {System.IO.Path.GetFileName(path)} on the CPU.");
+            }
+        }
+        try
+        {
+            using var cpu = NewSessionOptions(options);
+            return (new InferenceSession(path, cpu), ExecutionProvider.Cpu);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelFileException($"The model file '{path}' could not be loaded by ONNX Runtime: {e.Message}");
+        }
+    }
+
+    private static SessionOptions NewSessionOptions(InferenceOptions options)
+    {
         var session = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -26,29 +60,7 @@ public sealed class OnnxModel : IDisposable
         // The pipeline runs several sessions one after another (detector, landmarks, embedder), each with
         // its own intra-op threads; threads that spin after their run steal the cores from the next model.
         session.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
-        Provider = ExecutionProvider.Cpu;
-        if (options.Provider == ExecutionProvider.Cuda)
-        {
-            try
-            {
-                session.AppendExecutionProvider_CUDA(options.CudaDeviceId);
-                Provider = ExecutionProvider.Cuda;
-            }
-            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
-            {
-                log?.Invoke($"CUDA execution provider is not usable ({e.Message.Split('\n')[0].Trim()}); running {System.IO.Path.GetFileName(path)} on the CPU.");
-            }
-        }
-        try
-        {
-            _session = new InferenceSession(path, session);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new ModelFileException($"The model file '{path}' could not be loaded by ONNX Runtime: {e.Message}");
-        }
-        InputName = _session.InputNames[0];
-        InputShape = _session.InputMetadata[InputName].Dimensions;
+        return session;
     }
 
     public ExecutionProvider Provider { get; }
