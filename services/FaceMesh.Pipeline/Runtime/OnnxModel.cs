@@ -10,6 +10,24 @@ namespace FaceMesh.Pipeline.Runtime;
 public sealed class OnnxModel : IDisposable
 {
     private readonly InferenceSession _session;
+
+    /// <summary>
+    /// ONNX Runtime's own log is kept to fatal errors: a failure it reports (a CUDA library that cannot
+    /// load) reaches the operator once, as our log line, not also as a native one.
+    /// </summary>
+    static OnnxModel()
+    {
+        var environment = new EnvironmentCreationOptions { logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, logId = "facemesh" };
+        try
+        {
+            OrtEnv.CreateInstanceWithOptions(ref environment);
+        }
+        catch (Exception)
+        {
+            // The process made its ONNX Runtime environment already (another library did): keep it.
+            // Only the native log level is lost, never the ability to load models.
+        }
+    }
     private readonly string _path;
 
     public OnnxModel(string path, InferenceOptions options, Action<string>? log = null)
