@@ -11,11 +11,13 @@ public static class EmbedderHost
         builder.Services.AddOptions<EmbedderOptions>().Bind(builder.Configuration.GetSection(EmbedderOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<EmbedderModel>();
+        builder.Services.AddSingleton<EmbedderMetrics>();
         builder.Services.AddHostedService<ModelWarmup>();
 
         var app = builder.Build();
         app.MapGrpcService<EmbedderGrpcService>();
         app.MapFaceMeshEndpoints();
+        app.Services.GetRequiredService<EmbedderMetrics>();
         return app;
     }
 }
