@@ -144,5 +144,13 @@ public sealed class GatewayTests(LoopbackFleet fleet) : IClassFixture<LoopbackFl
             new VerifyRequest { Probe = probe, ReferenceImage = reference }, deadline: DateTime.UtcNow.AddSeconds(120)).ResponseAsync);
         var results = await Task.WhenAll(calls);
         Assert.All(results, r => Assert.True(r.Match, $"score {r.Score}"));
+
+        // The Embedder saw them in shared batches: its /metrics has batches of more than one crop.
+        var metrics = await fleet.Embedder.Http.GetStringAsync("/metrics");
+        double Value(string pattern) => double.Parse(System.Text.RegularExpressions.Regex.Match(metrics, pattern, System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value,
+                                                     System.Globalization.CultureInfo.InvariantCulture);
+        double atMostTwo = Value(@"^facemesh_embedder_batch_size_bucket\{[^}]*le=""2""[^}]*\} (\S+)");
+        double all = Value(@"^facemesh_embedder_batch_size_count(?:\{[^}]*\})? (\S+)");
+        Assert.True(atMostTwo < all, $"every one of {all} batches held at most 2 crops (one Verify with flip)");
     }
 }
