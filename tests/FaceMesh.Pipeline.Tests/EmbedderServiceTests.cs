@@ -64,10 +64,8 @@ public sealed class EmbedderServiceTests(PipelineFixture fixture)
 
         // The Embedder reports it too: on /metrics, fewer batches in the "1 crop" bucket than batches in all.
         var metrics = await embedder.Http.GetStringAsync("/metrics");
-        double Value(string pattern) => double.Parse(System.Text.RegularExpressions.Regex.Match(metrics, pattern, System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value,
-                                                     System.Globalization.CultureInfo.InvariantCulture);
-        double single = Value(@"^facemesh_embedder_batch_size_bucket\{[^}]*le=""1""[^}]*\} (\S+)");
-        double all = Value(@"^facemesh_embedder_batch_size_count(?:\{[^}]*\})? (\S+)");
+        double single = PrometheusText.Sample(metrics, "facemesh_embedder_batch_size_bucket", "le=\"1\"");
+        double all = PrometheusText.Sample(metrics, "facemesh_embedder_batch_size_count");
         Assert.True(all >= batches.Count && single < all, $"batches of one crop {single} of {all}");
         Assert.Contains("facemesh_embedder_execution_provider", metrics);
     }

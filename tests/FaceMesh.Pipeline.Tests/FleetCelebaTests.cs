@@ -1,3 +1,4 @@
+using FaceMesh.Client;
 using FaceMesh.Contracts.V1;
 using Google.Protobuf;
 using Grpc.Core;
@@ -26,7 +27,7 @@ public sealed class FleetCelebaTests(LoopbackFleet fleet) : IClassFixture<Loopba
             var photo = new EnrollPhoto { Image = Photo(PhotosOf(subject!)[0]) };
             var faces = (await fleet.Client.DetectAsync(new DetectRequest { Image = photo.Image })).Faces;
             if (faces.Count > 1)
-                photo.FaceIndex = faces.Select((f, i) => (f.Box.Width * f.Box.Height, i)).Max().i;
+                photo.FaceIndex = faces.LargestFace();
             await fleet.Client.EnrollAsync(new EnrollRequest { Gallery = "celebrities", SubjectId = subject, Photos = { photo } }, deadline: DateTime.UtcNow.AddSeconds(60));
         }
 

@@ -1,3 +1,4 @@
+using FaceMesh.Client;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -29,7 +30,7 @@ public sealed class GatewayTests(LoopbackFleet fleet) : IClassFixture<LoopbackFl
                 var photo = new EnrollPhoto { Image = Photo(path) };
                 var faces = (await fleet.Client.DetectAsync(new DetectRequest { Image = photo.Image })).Faces;
                 if (faces.Count > 1)
-                    photo.FaceIndex = faces.Select((f, i) => (Area: f.Box.Width * f.Box.Height, i)).Max().i;
+                    photo.FaceIndex = faces.LargestFace();
                 request.Photos.Add(photo);
             }
             var response = await fleet.Client.EnrollAsync(request, deadline: DateTime.UtcNow.AddSeconds(60));
@@ -147,10 +148,8 @@ public sealed class GatewayTests(LoopbackFleet fleet) : IClassFixture<LoopbackFl
 
         // The Embedder saw them in shared batches: its /metrics has batches of more than one crop.
         var metrics = await fleet.Embedder.Http.GetStringAsync("/metrics");
-        double Value(string pattern) => double.Parse(System.Text.RegularExpressions.Regex.Match(metrics, pattern, System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value,
-                                                     System.Globalization.CultureInfo.InvariantCulture);
-        double atMostTwo = Value(@"^facemesh_embedder_batch_size_bucket\{[^}]*le=""2""[^}]*\} (\S+)");
-        double all = Value(@"^facemesh_embedder_batch_size_count(?:\{[^}]*\})? (\S+)");
+        double atMostTwo = PrometheusText.Sample(metrics, "facemesh_embedder_batch_size_bucket", "le=\"2\"");
+        double all = PrometheusText.Sample(metrics, "facemesh_embedder_batch_size_count");
         Assert.True(atMostTwo < all, $"every one of {all} batches held at most 2 crops (one Verify with flip)");
     }
 }

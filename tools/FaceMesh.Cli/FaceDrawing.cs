@@ -7,7 +7,8 @@ namespace FaceMesh.Cli;
 /// <summary>Draws faces on the photo: box, five landmarks, score and quality; written as PNG.</summary>
 public static class FaceDrawing
 {
-    private static readonly Lazy<SKTypeface> LabelTypeface = new(() =>
+    /// <summary>The typeface of labels on pictures (a system TTF; Skia's self-contained build has no default).</summary>
+    public static readonly Lazy<SKTypeface> LabelTypeface = new(() =>
         SystemFonts.SansFile is { } file ? SKTypeface.FromFile(file) ?? SKTypeface.Default : SKTypeface.Default);
 
     public static void Save(RgbImage image, IReadOnlyList<Face> faces, string path, int primary = -1)

@@ -32,7 +32,7 @@ if (options.Enroll is not null && options.InProcessPack is null)
             var faces = client.Detect(new DetectRequest { Image = photo.Image }).Faces;
             if (faces.Count == 0)
                 continue;
-            photo.FaceIndex = faces.Select((f, i) => (f.Box.Width * f.Box.Height, i)).Max().i;
+            photo.FaceIndex = faces.LargestFace();
             client.Enroll(new EnrollRequest { Gallery = options.Gallery, SubjectId = Path.GetFileName(dir), Photos = { photo } });
         }
 

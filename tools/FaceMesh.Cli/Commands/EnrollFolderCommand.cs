@@ -1,3 +1,4 @@
+using FaceMesh.Client;
 using System.Collections.Concurrent;
 using System.ComponentModel;
 using FaceMesh.Contracts.V1;
@@ -42,7 +43,7 @@ public sealed class EnrollFolderCommand : Command<EnrollFolderCommand.Settings>
                     var photo = new EnrollPhoto { Image = ServerSettings.Photo(path) };
                     var faces = client.Detect(new DetectRequest { Image = photo.Image }).Faces;
                     if (faces.Count > 1)
-                        photo.FaceIndex = faces.Select((f, i) => (Area: f.Box.Width * f.Box.Height, i)).Max().i;
+                        photo.FaceIndex = faces.LargestFace();
                     client.Enroll(new EnrollRequest { Gallery = settings.Gallery, SubjectId = subject, Photos = { photo } });
                     enrolled++;
                 }

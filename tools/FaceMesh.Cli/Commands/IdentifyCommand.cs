@@ -62,7 +62,7 @@ public sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
         using var bitmap = ImageEncoder.ToBitmap(ImageDecoder.Decode(File.ReadAllBytes(photo)));
         using var canvas = new SKCanvas(bitmap);
         float stroke = Math.Max(2, Math.Max(bitmap.Width, bitmap.Height) / 300f);
-        using var font = new SKFont(SystemFonts.SansFile is { } file ? SKTypeface.FromFile(file) ?? SKTypeface.Default : SKTypeface.Default, Math.Max(14, stroke * 8));
+        using var font = new SKFont(FaceDrawing.LabelTypeface.Value, Math.Max(14, stroke * 8));
         foreach (var face in response.Faces)
         {
             var colour = face.Match ? SKColors.Lime : SKColors.Orange;
