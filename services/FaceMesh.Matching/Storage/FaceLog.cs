@@ -1,0 +1,137 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Text;
+
+namespace FaceMesh.Matching.Storage;
+
+/// <summary>
+/// An append-only log of gallery changes (face upserts, subject deletions) that makes the in-memory
+/// galleries survive a restart, a crash or <c>kill -9</c>. Each record is written as
+/// <c>[payload length: u32][CRC-32 of payload: u32][payload]</c> and flushed to the disk before the change
+/// is acknowledged; on opening, the log is replayed into a <see cref="GalleryCatalog"/>, and a torn or
+/// corrupt tail (a record cut short by a crash) is cut off: every acknowledged change is kept.
+/// </summary>
+public sealed class FaceLog : IDisposable
+{
+    private const byte UpsertRecord = 1, DeleteRecord = 2;
+    private const int MaxRecordBytes = 1 << 20;
+    private readonly FileStream _file;
+    private readonly object _gate = new();
+
+    private FaceLog(FileStream file) => _file = file;
+
+    /// <summary>Opens (or creates) the log, replays it into <paramref name="catalog"/>, and readies it for appends.</summary>
+    public static FaceLog Open(string path, GalleryCatalog catalog, out int replayed, out long discardedBytes)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        replayed = 0;
+        long good = 0;
+        var header = new byte[8];
+        while (true)
+        {
+            file.Position = good;
+            if (file.ReadAtLeast(header, 8, throwOnEndOfStream: false) < 8)
+                break;
+            int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(header);
+            uint crc = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
+            if (length <= 0 || length > MaxRecordBytes)
+                break;
+            var payload = new byte[length];
+            if (file.ReadAtLeast(payload, length, throwOnEndOfStream: false) < length || Crc32.HashToUInt32(payload) != crc)
+                break;
+            Apply(payload, catalog);
+            replayed++;
+            good += 8 + length;
+        }
+        discardedBytes = file.Length - good;
+        file.SetLength(good); // cut a torn tail so new records follow the last whole one
+        file.Position = good;
+        return new FaceLog(file);
+    }
+
+    /// <summary>Records faces added to a subject; returns once they are on the disk.</summary>
+    public void AppendUpsert(GalleryKey gallery, IReadOnlyList<EnrolledFace> faces)
+    {
+        using var payload = new MemoryStream();
+        using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(UpsertRecord);
+            w.Write(gallery.Tenant);
+            w.Write(gallery.Gallery);
+            w.Write(faces.Count);
+            foreach (var f in faces)
+            {
+                w.Write(f.FaceId);
+                w.Write(f.SubjectId);
+                w.Write(f.ModelId);
+                w.Write(f.Quality);
+                w.Write(f.Embedding.Length);
+                foreach (var v in f.Embedding)
+                    w.Write(v);
+            }
+        }
+        Write(payload.ToArray());
+    }
+
+    /// <summary>Records that a subject was erased; returns once it is on the disk.</summary>
+    public void AppendDelete(GalleryKey gallery, string subjectId)
+    {
+        using var payload = new MemoryStream();
+        using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(DeleteRecord);
+            w.Write(gallery.Tenant);
+            w.Write(gallery.Gallery);
+            w.Write(subjectId);
+        }
+        Write(payload.ToArray());
+    }
+
+    private void Write(byte[] payload)
+    {
+        if (payload.Length > MaxRecordBytes)
+            throw new ArgumentException($"A log record of {payload.Length:N0} bytes is over the {MaxRecordBytes:N0}-byte limit; enroll fewer faces at once.");
+        var header = new byte[8];
+        BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)payload.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), Crc32.HashToUInt32(payload));
+        lock (_gate)
+        {
+            _file.Write(header);
+            _file.Write(payload);
+            _file.Flush(flushToDisk: true);
+        }
+    }
+
+    private static void Apply(byte[] payload, GalleryCatalog catalog)
+    {
+        using var r = new BinaryReader(new MemoryStream(payload), Encoding.UTF8);
+        byte type = r.ReadByte();
+        var key = new GalleryKey(r.ReadString(), r.ReadString());
+        switch (type)
+        {
+            case UpsertRecord:
+                int count = r.ReadInt32();
+                var faces = new List<EnrolledFace>(count);
+                for (int i = 0; i < count; i++)
+                {
+                    string faceId = r.ReadString(), subject = r.ReadString(), model = r.ReadString();
+                    float quality = r.ReadSingle();
+                    var vector = new float[r.ReadInt32()];
+                    for (int k = 0; k < vector.Length; k++)
+                        vector[k] = r.ReadSingle();
+                    faces.Add(new EnrolledFace(faceId, subject, vector, model, quality));
+                }
+                catalog.GetOrCreate(key).Upsert(faces);
+                break;
+            case DeleteRecord:
+                string subjectId = r.ReadString();
+                catalog.GetOrCreate(key).DeleteSubject(subjectId);
+                break;
+            default:
+                throw new InvalidDataException($"Unknown face log record type {type}.");
+        }
+    }
+
+    public void Dispose() => _file.Dispose();
+}
