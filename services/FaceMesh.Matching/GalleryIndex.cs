@@ -23,6 +23,31 @@ public sealed class GalleryIndex(GalleryKey key)
 
     public int SubjectCount { get { _lock.EnterReadLock(); try { return _faces.Select(f => f.SubjectId).Distinct().Count(); } finally { _lock.ExitReadLock(); } } }
 
+    /// <summary>Throws what <see cref="Upsert"/> would throw for these faces, changing nothing.</summary>
+    public void Validate(IEnumerable<EnrolledFace> faces)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            string? model = ModelId;
+            int dimension = _dimension;
+            foreach (var face in faces)
+            {
+                model ??= face.ModelId;
+                if (dimension == 0)
+                    dimension = face.Embedding.Length;
+                if (face.ModelId != model)
+                    throw new ModelMismatchException(key, model, face.ModelId);
+                if (face.Embedding.Length != dimension)
+                    throw new ArgumentException($"Face '{face.FaceId}' has {face.Embedding.Length} values; gallery '{key.Gallery}' holds {dimension}-d embeddings.");
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     /// <summary>Adds or replaces faces (by face id): a redelivered face is the same face.</summary>
     public void Upsert(IEnumerable<EnrolledFace> faces)
     {

@@ -9,12 +9,17 @@ public static class MatcherHost
     public static WebApplication Build(string[] args)
     {
         var builder = FaceMeshService.CreateBuilder(args, "facemesh-matcher");
-        builder.Services.AddSingleton<GalleryCatalog>();
+        builder.Services.AddOptions<MatcherOptions>().Bind(builder.Configuration.GetSection(MatcherOptions.Section));
+        builder.Services.AddSingleton(services => new GalleryStore(
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MatcherOptions>>().Value.DataDirectory,
+            message => services.GetRequiredService<ILogger<GalleryStore>>().LogInformation("{Message}", message)));
+        builder.Services.AddSingleton(services => services.GetRequiredService<GalleryStore>().Catalog);
 
         var app = builder.Build();
         app.MapGrpcService<MatcherGrpcService>();
         app.MapFaceMeshEndpoints();
-        // The in-memory store has nothing to load: ready at once.
+        // The galleries are restored from the log (if any) before the service reports ready.
+        app.Services.GetRequiredService<GalleryStore>();
         app.Services.GetRequiredService<Readiness>().MarkReady();
         return app;
     }

@@ -38,7 +38,7 @@ public sealed class LoopbackService : IAsyncDisposable
         throw new TimeoutException("The service did not report ready within 30 s.");
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
