@@ -8,8 +8,7 @@ public static class DetectorHost
     public static WebApplication Build(string[] args)
     {
         var builder = FaceMeshService.CreateBuilder(args, "facemesh-detector");
-        builder.Services.AddOptions<DetectorOptions>().Bind(builder.Configuration.GetSection(DetectorOptions.Section))
-            .ValidateDataAnnotations().ValidateOnStart();
+        builder.AddValidatedOptions<DetectorOptions>(DetectorOptions.Section);
         builder.Services.AddSingleton<DetectorModel>();
         builder.Services.AddHostedService<DetectorWarmup>();
         // Photos up to the image limit travel in one message.

@@ -8,8 +8,7 @@ public static class EmbedderHost
     public static WebApplication Build(string[] args)
     {
         var builder = FaceMeshService.CreateBuilder(args, "facemesh-embedder");
-        builder.Services.AddOptions<EmbedderOptions>().Bind(builder.Configuration.GetSection(EmbedderOptions.Section))
-            .ValidateDataAnnotations().ValidateOnStart();
+        builder.AddValidatedOptions<EmbedderOptions>(EmbedderOptions.Section);
         builder.Services.AddSingleton<EmbedderModel>();
         builder.Services.AddSingleton<EmbedderMetrics>();
         builder.Services.AddHostedService<ModelWarmup>();

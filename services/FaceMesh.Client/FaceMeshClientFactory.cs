@@ -14,7 +14,7 @@ public static class FaceMeshClientFactory
     {
         var channel = GrpcChannel.ForAddress(options.Address, new GrpcChannelOptions
         {
-            ServiceConfig = ClientDefaults.RetryPolicy(options.MaxAttempts),
+            ServiceConfig = RetryPolicies.OnUnavailable(options.MaxAttempts, TimeSpan.FromMilliseconds(200)),
             MaxSendMessageSize = MaxMessageBytes,
             MaxReceiveMessageSize = MaxMessageBytes,
         });

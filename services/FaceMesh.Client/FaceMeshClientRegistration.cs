@@ -15,7 +15,7 @@ public static class FaceMeshClientRegistration
         return services.AddGrpcClient<Contracts.V1.FaceMesh.FaceMeshClient>(client => client.Address = options.Address)
             .ConfigureChannel(channel =>
             {
-                channel.ServiceConfig = ClientDefaults.RetryPolicy(options.MaxAttempts);
+                channel.ServiceConfig = RetryPolicies.OnUnavailable(options.MaxAttempts, TimeSpan.FromMilliseconds(200));
                 channel.MaxSendMessageSize = FaceMeshClientFactory.MaxMessageBytes;
                 channel.MaxReceiveMessageSize = FaceMeshClientFactory.MaxMessageBytes;
             })

@@ -23,8 +23,7 @@ public static class FaceMeshService
     public static WebApplicationBuilder CreateBuilder(string[] args, string serviceName)
     {
         var builder = WebApplication.CreateBuilder(args);
-        builder.Services.AddOptions<ServiceEndpoints>().Bind(builder.Configuration.GetSection(ServiceEndpoints.Section))
-            .ValidateDataAnnotations().ValidateOnStart();
+        builder.AddValidatedOptions<ServiceEndpoints>(ServiceEndpoints.Section);
         var endpoints = builder.Configuration.GetSection(ServiceEndpoints.Section).Get<ServiceEndpoints>() ?? new ServiceEndpoints();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -41,6 +40,13 @@ public static class FaceMeshService
             .WithMetrics(metrics => metrics.AddMeter(MeterPrefix + "*").AddPrometheusExporter());
         return builder;
     }
+
+    /// <summary>
+    /// Binds a typed options class to its configuration section and checks its data annotations at
+    /// start-up: a wrong setting stops the process with a message that names the setting.
+    /// </summary>
+    public static void AddValidatedOptions<TOptions>(this WebApplicationBuilder builder, string section) where TOptions : class =>
+        builder.Services.AddOptions<TOptions>().Bind(builder.Configuration.GetSection(section)).ValidateDataAnnotations().ValidateOnStart();
 
     public static WebApplication MapFaceMeshEndpoints(this WebApplication app)
     {

@@ -13,6 +13,8 @@ public sealed class GalleryIndex(GalleryKey key)
     private readonly ReaderWriterLockSlim _lock = new();
     private readonly List<EnrolledFace> _faces = [];
     private readonly Dictionary<string, int> _rowOfFace = new(StringComparer.Ordinal);
+    // Each subject's face ids, in id order: subject look-ups, deletions and paging need not scan every face.
+    private readonly SortedDictionary<string, SortedSet<string>> _facesOfSubject = new(StringComparer.Ordinal);
     private float[] _vectors = [];
     private int _dimension;
 
@@ -21,7 +23,7 @@ public sealed class GalleryIndex(GalleryKey key)
 
     public int FaceCount { get { _lock.EnterReadLock(); try { return _faces.Count; } finally { _lock.ExitReadLock(); } } }
 
-    public int SubjectCount { get { _lock.EnterReadLock(); try { return _faces.Select(f => f.SubjectId).Distinct().Count(); } finally { _lock.ExitReadLock(); } } }
+    public int SubjectCount { get { _lock.EnterReadLock(); try { return _facesOfSubject.Count; } finally { _lock.ExitReadLock(); } } }
 
     /// <summary>Throws what <see cref="Upsert"/> would throw for these faces, changing nothing.</summary>
     public void Validate(IEnumerable<EnrolledFace> faces)
@@ -69,6 +71,7 @@ public sealed class GalleryIndex(GalleryKey key)
                     throw new ArgumentException($"Face '{face.FaceId}' has {face.Embedding.Length} values; gallery '{key.Gallery}' holds {_dimension}-d embeddings.");
                 if (_rowOfFace.TryGetValue(face.FaceId, out int row))
                 {
+                    Unlink(_faces[row]);
                     _faces[row] = face;
                 }
                 else
@@ -80,6 +83,9 @@ public sealed class GalleryIndex(GalleryKey key)
                         Array.Resize(ref _vectors, Math.Max(_faces.Count * _dimension, _vectors.Length * 2));
                 }
                 face.Embedding.CopyTo(_vectors.AsSpan(row * _dimension, _dimension));
+                if (!_facesOfSubject.TryGetValue(face.SubjectId, out var ids))
+                    _facesOfSubject[face.SubjectId] = ids = new SortedSet<string>(StringComparer.Ordinal);
+                ids.Add(face.FaceId);
             }
         }
         finally
@@ -94,14 +100,13 @@ public sealed class GalleryIndex(GalleryKey key)
         _lock.EnterWriteLock();
         try
         {
-            int removed = 0;
-            for (int row = _faces.Count - 1; row >= 0; row--)
+            if (!_facesOfSubject.Remove(subjectId, out var ids))
+                return 0;
+            foreach (var faceId in ids)
             {
-                if (_faces[row].SubjectId != subjectId)
-                    continue;
-                // Move the last face into this row.
+                _rowOfFace.Remove(faceId, out int row);
+                // Move the last face into the freed row.
                 int last = _faces.Count - 1;
-                _rowOfFace.Remove(_faces[row].FaceId);
                 if (row != last)
                 {
                     _faces[row] = _faces[last];
@@ -109,14 +114,20 @@ public sealed class GalleryIndex(GalleryKey key)
                     _vectors.AsSpan(last * _dimension, _dimension).CopyTo(_vectors.AsSpan(row * _dimension, _dimension));
                 }
                 _faces.RemoveAt(last);
-                removed++;
             }
-            return removed;
+            return ids.Count;
         }
         finally
         {
             _lock.ExitWriteLock();
         }
+    }
+
+    /// <summary>Takes a face out of its subject's set (the subject goes when its last face does).</summary>
+    private void Unlink(EnrolledFace face)
+    {
+        if (_facesOfSubject.TryGetValue(face.SubjectId, out var ids) && ids.Remove(face.FaceId) && ids.Count == 0)
+            _facesOfSubject.Remove(face.SubjectId);
     }
 
     /// <summary>The top <paramref name="k"/> subjects for the query, best first.</summary>
@@ -153,16 +164,17 @@ public sealed class GalleryIndex(GalleryKey key)
         {
             if (ModelId is not null && modelId != ModelId)
                 throw new ModelMismatchException(key, ModelId, modelId);
+            if (!_facesOfSubject.TryGetValue(subjectId, out var ids))
+                throw new SubjectNotFoundException(key, subjectId);
             SubjectMatch? best = null;
-            for (int row = 0; row < _faces.Count; row++)
+            foreach (var faceId in ids)
             {
-                if (_faces[row].SubjectId != subjectId)
-                    continue;
+                int row = _rowOfFace[faceId];
                 float score = TensorPrimitives.Dot(query, _vectors.AsSpan(row * _dimension, _dimension));
                 if (best is null || score > best.Value.Score)
-                    best = new SubjectMatch(subjectId, _faces[row].FaceId, score);
+                    best = new SubjectMatch(subjectId, faceId, score);
             }
-            return best ?? throw new SubjectNotFoundException(key, subjectId);
+            return best!.Value;
         }
         finally
         {
@@ -176,8 +188,7 @@ public sealed class GalleryIndex(GalleryKey key)
         _lock.EnterReadLock();
         try
         {
-            var faces = _faces.Where(f => f.SubjectId == subjectId).Select(f => f.FaceId).Order(StringComparer.Ordinal).ToArray();
-            return faces.Length == 0 ? null : faces;
+            return _facesOfSubject.TryGetValue(subjectId, out var ids) ? ids.ToArray() : null;
         }
         finally
         {
@@ -191,11 +202,10 @@ public sealed class GalleryIndex(GalleryKey key)
         _lock.EnterReadLock();
         try
         {
-            return _faces.GroupBy(f => f.SubjectId)
-                .Where(g => after is null || string.CompareOrdinal(g.Key, after) > 0)
-                .OrderBy(g => g.Key, StringComparer.Ordinal)
+            return _facesOfSubject
+                .Where(kv => after is null || string.CompareOrdinal(kv.Key, after) > 0)
                 .Take(pageSize)
-                .Select(g => (g.Key, (IReadOnlyList<string>)g.Select(f => f.FaceId).Order(StringComparer.Ordinal).ToArray()))
+                .Select(kv => (kv.Key, (IReadOnlyList<string>)kv.Value.ToArray()))
                 .ToArray();
         }
         finally

@@ -1,6 +1,4 @@
 using FaceMesh.Hosting;
-using Grpc.Core;
-using Grpc.Net.Client.Configuration;
 
 namespace FaceMesh.Gateway;
 
@@ -10,34 +8,14 @@ public static class GatewayHost
     /// <summary>Photos up to the image limit travel in one message.</summary>
     public const int MaxMessageBytes = 32 * 1024 * 1024;
 
-    /// <summary>
-    /// Internal calls are idempotent (a face upsert is keyed by its face id), so each is retried on
-    /// UNAVAILABLE with exponential back-off, within the caller's deadline.
-    /// </summary>
-    private static readonly ServiceConfig RetryOnUnavailable = new()
-    {
-        MethodConfigs =
-        {
-            new MethodConfig
-            {
-                Names = { MethodName.Default },
-                RetryPolicy = new RetryPolicy
-                {
-                    MaxAttempts = 4,
-                    InitialBackoff = TimeSpan.FromMilliseconds(100),
-                    MaxBackoff = TimeSpan.FromSeconds(2),
-                    BackoffMultiplier = 2,
-                    RetryableStatusCodes = { StatusCode.Unavailable },
-                },
-            },
-        },
-    };
+    /// <summary>Internal calls are retried on UNAVAILABLE (all are idempotent), within the caller's deadline.</summary>
+    private static readonly Grpc.Net.Client.Configuration.ServiceConfig RetryOnUnavailable =
+        FaceMesh.Client.RetryPolicies.OnUnavailable(maxAttempts: 4, initialBackoff: TimeSpan.FromMilliseconds(100));
 
     public static WebApplication Build(string[] args)
     {
         var builder = FaceMeshService.CreateBuilder(args, "facemesh-gateway");
-        builder.Services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.Section))
-            .ValidateDataAnnotations().ValidateOnStart();
+        builder.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
         var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = MaxMessageBytes).AddJsonTranscoding();
         AddClient<Contracts.V1.Detector.DetectorClient>(builder, options.DetectorAddress);

@@ -9,7 +9,7 @@ public static class MatcherHost
     public static WebApplication Build(string[] args)
     {
         var builder = FaceMeshService.CreateBuilder(args, "facemesh-matcher");
-        builder.Services.AddOptions<MatcherOptions>().Bind(builder.Configuration.GetSection(MatcherOptions.Section));
+        builder.AddValidatedOptions<MatcherOptions>(MatcherOptions.Section);
         builder.Services.AddSingleton(services => new GalleryStore(
             services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MatcherOptions>>().Value.DataDirectory,
             message => services.GetRequiredService<ILogger<GalleryStore>>().LogInformation("{Message}", message)));

@@ -1,35 +1,47 @@
+using System.Numerics;
 using FaceMesh.Imaging;
 using FaceMesh.Pipeline;
 using SkiaSharp;
 
 namespace FaceMesh.Cli;
 
-/// <summary>Draws faces on the photo: box, five landmarks, score and quality; written as PNG.</summary>
+/// <summary>A box to draw on a photo, with its label, colour and (optionally) landmark points.</summary>
+public sealed record FaceMark(float Left, float Top, float Width, float Height, string Label, SKColor Colour, IReadOnlyList<Vector2>? Points = null);
+
+/// <summary>Draws faces on the photo: boxes, landmarks and labels; as a bitmap or a PNG file.</summary>
 public static class FaceDrawing
 {
     /// <summary>The typeface of labels on pictures (a system TTF; Skia's self-contained build has no default).</summary>
-    public static readonly Lazy<SKTypeface> LabelTypeface = new(() =>
+    private static readonly Lazy<SKTypeface> LabelTypeface = new(() =>
         SystemFonts.SansFile is { } file ? SKTypeface.FromFile(file) ?? SKTypeface.Default : SKTypeface.Default);
 
-    public static void Save(RgbImage image, IReadOnlyList<Face> faces, string path, int primary = -1)
+    /// <summary>The detections of the pipeline: score and quality as labels, the primary face in green.</summary>
+    public static IEnumerable<FaceMark> Marks(IReadOnlyList<Face> faces, int primary) =>
+        faces.Select((f, i) => new FaceMark(f.Box.Left, f.Box.Top, f.Box.Width, f.Box.Height,
+            $"#{i} {f.Score:F2} q{f.Quality.Overall:F2}", i == primary ? SKColors.Lime : SKColors.Yellow, f.Landmarks));
+
+    public static SKBitmap Draw(RgbImage image, IEnumerable<FaceMark> marks)
     {
-        using var bitmap = ImageEncoder.ToBitmap(image);
+        var bitmap = ImageEncoder.ToBitmap(image);
         using var canvas = new SKCanvas(bitmap);
         float stroke = Math.Max(2, Math.Max(image.Width, image.Height) / 300f);
-        using var font = new SKFont(LabelTypeface.Value, Math.Max(12, stroke * 6));
-        for (int i = 0; i < faces.Count; i++)
+        using var font = new SKFont(LabelTypeface.Value, Math.Max(14, stroke * 7));
+        using var dot = new SKPaint { Color = SKColors.Red, Style = SKPaintStyle.Fill, IsAntialias = true };
+        foreach (var mark in marks)
         {
-            var face = faces[i];
-            var colour = i == primary ? SKColors.Lime : SKColors.Yellow;
-            using var box = new SKPaint { Color = colour, Style = SKPaintStyle.Stroke, StrokeWidth = stroke, IsAntialias = true };
-            canvas.DrawRect(face.Box.Left, face.Box.Top, face.Box.Width, face.Box.Height, box);
-            using var dot = new SKPaint { Color = SKColors.Red, Style = SKPaintStyle.Fill, IsAntialias = true };
-            foreach (var p in face.Landmarks)
+            using var box = new SKPaint { Color = mark.Colour, Style = SKPaintStyle.Stroke, StrokeWidth = stroke, IsAntialias = true };
+            canvas.DrawRect(mark.Left, mark.Top, mark.Width, mark.Height, box);
+            foreach (var p in mark.Points ?? [])
                 canvas.DrawCircle(p.X, p.Y, stroke * 1.2f, dot);
-            using var text = new SKPaint { Color = colour, IsAntialias = true };
-            canvas.DrawText($"#{i} {face.Score:F2} q{face.Quality.Overall:F2}", face.Box.Left, Math.Max(font.Size, face.Box.Top - stroke * 2),
-                            SKTextAlign.Left, font, text);
+            using var text = new SKPaint { Color = mark.Colour, IsAntialias = true };
+            canvas.DrawText(mark.Label, mark.Left, Math.Max(font.Size, mark.Top - stroke * 2), SKTextAlign.Left, font, text);
         }
+        return bitmap;
+    }
+
+    public static void Save(RgbImage image, IEnumerable<FaceMark> marks, string path)
+    {
+        using var bitmap = Draw(image, marks);
         File.WriteAllBytes(path, ImageEncoder.Encode(bitmap));
     }
 }

@@ -49,10 +49,7 @@ public static class PairErrors
         var image = ImageDecoder.Decode(File.ReadAllBytes(path));
         var faces = pipeline.Detect(image);
         var primary = pipeline.FindPrimary(image);
-        var drawn = Path.GetTempFileName();
-        FaceDrawing.Save(image, faces, drawn, primary is null ? -1 : faces.ToList().FindIndex(f => f.Box == primary.Box));
-        using var photo = SKBitmap.Decode(drawn);
-        File.Delete(drawn);
+        using var photo = FaceDrawing.Draw(image, FaceDrawing.Marks(faces, primary is null ? -1 : faces.ToList().FindIndex(f => f.Box == primary.Box)));
         float scale = Math.Min(1, 400f / photo.Height);
         int w = Math.Max((int)(photo.Width * scale), 112), h = (int)(photo.Height * scale);
         var panel = new SKBitmap(w, h + 112);

@@ -62,7 +62,7 @@ public sealed class DetectCommand : Command<DetectCommand.Settings>
         }
         if (settings.Draw is not null)
         {
-            FaceDrawing.Save(image, faces, settings.Draw, primary);
+            FaceDrawing.Save(image, FaceDrawing.Marks(faces, primary), settings.Draw);
             Console.Error.WriteLine($"drawn: {settings.Draw}");
         }
         return 0;

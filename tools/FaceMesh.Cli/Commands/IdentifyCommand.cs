@@ -59,21 +59,9 @@ public sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
 
     private static void Draw(string photo, IdentifyResponse response, string target)
     {
-        using var bitmap = ImageEncoder.ToBitmap(ImageDecoder.Decode(File.ReadAllBytes(photo)));
-        using var canvas = new SKCanvas(bitmap);
-        float stroke = Math.Max(2, Math.Max(bitmap.Width, bitmap.Height) / 300f);
-        using var font = new SKFont(FaceDrawing.LabelTypeface.Value, Math.Max(14, stroke * 8));
-        foreach (var face in response.Faces)
-        {
-            var colour = face.Match ? SKColors.Lime : SKColors.Orange;
-            using var box = new SKPaint { Color = colour, Style = SKPaintStyle.Stroke, StrokeWidth = stroke, IsAntialias = true };
-            var b = face.Face.Box;
-            canvas.DrawRect(b.Left, b.Top, b.Width, b.Height, box);
-            using var text = new SKPaint { Color = colour, IsAntialias = true };
-            var label = face.Match ? $"{face.Candidates[0].SubjectId} {face.Candidates[0].Score:F2}" : "unknown";
-            canvas.DrawText(label, b.Left, Math.Max(font.Size, b.Top - stroke * 2), SKTextAlign.Left, font, text);
-        }
-        File.WriteAllBytes(target, ImageEncoder.Encode(bitmap));
+        var marks = response.Faces.Select(f => new FaceMark(f.Face.Box.Left, f.Face.Box.Top, f.Face.Box.Width, f.Face.Box.Height,
+            f.Match ? $"{f.Candidates[0].SubjectId} {f.Candidates[0].Score:F2}" : "unknown", f.Match ? SKColors.Lime : SKColors.Orange));
+        FaceDrawing.Save(ImageDecoder.Decode(File.ReadAllBytes(photo)), marks, target);
         Console.Error.WriteLine($"drawn: {target}");
     }
 }
