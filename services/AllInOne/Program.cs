@@ -1,8 +1,14 @@
 // FaceMesh in one process: Detector, Embedder, Matcher and Gateway on their usual loopback ports.
-// Settings: appsettings.json here, or --Detector:Pack=…, --Embedder:Pack=… on the command line.
+// Enrollment events travel on MassTransit's in-memory bus (Bus:Transport=InMemory, the default here), or
+// through RabbitMQ with --Bus:Transport=RabbitMq. Settings: appsettings.json here, or --Section:Key=value.
 using FaceMesh.AllInOne;
+using FaceMesh.Gateway;
+using MassTransit;
 
-var hosts = FleetPorts.All.Select(service => service.Build([.. args, .. service.Arguments])).ToArray();
+var others = FleetPorts.All.Select(service => service.Build([.. args, .. service.Arguments])).ToList();
+var matcher = others[FleetPorts.All.ToList().FindIndex(s => s.Name == "Matcher")];
+var gatewayBus = matcher.Services.GetService<IBus>(); // the in-memory bus is the Matcher's; the Gateway publishes on it
+var hosts = others.Append(GatewayHost.Build([.. args, .. FleetPorts.Gateway.Arguments], gatewayBus)).ToArray();
 foreach (var host in hosts)
     await host.StartAsync();
 Console.WriteLine("FaceMesh (single process) ready: Gateway gRPC 127.0.0.1:5000, HTTP 127.0.0.1:5001 (JSON API, /healthz, /readyz, /metrics)");

@@ -12,3 +12,6 @@ public sealed class SubjectNotFoundException(GalleryKey gallery, string subjectI
 public sealed class ModelMismatchException(GalleryKey gallery, string galleryModel, string offeredModel)
     : Exception($"Gallery '{gallery.Gallery}' holds embeddings of model '{galleryModel}'; an embedding of '{offeredModel}' cannot be compared with them. " +
                 "Use the same model, or enroll into a new gallery.");
+
+/// <summary>The store cannot be reached (gRPC <c>UNAVAILABLE</c>: retry later).</summary>
+public sealed class StoreUnavailableException(string message, Exception inner) : Exception(message, inner);

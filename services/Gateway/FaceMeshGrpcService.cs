@@ -15,6 +15,7 @@ public sealed class FaceMeshGrpcService(
     Contracts.V1.Embedder.EmbedderClient embedder,
     Contracts.V1.Matcher.MatcherClient matcher,
     ModelThresholds thresholds,
+    EnrollmentWriter enrollment,
     IOptions<GatewayOptions> options) : Contracts.V1.FaceMesh.FaceMeshBase
 {
     private readonly GatewayOptions _options = options.Value;
@@ -93,7 +94,7 @@ public sealed class FaceMeshGrpcService(
         if (request.Photos.Count is 0 || request.Photos.Count > _options.MaxPhotosPerEnroll)
             throw new RpcException(new Status(StatusCode.InvalidArgument,
                 $"{request.Photos.Count} photos; an enrollment takes 1 to {_options.MaxPhotosPerEnroll}."));
-        var chosen = new List<(Contracts.V1.Face Face, bool LowQuality)>();
+        var chosen = new List<(Contracts.V1.Face Face, bool LowQuality, int Photo, int Index)>();
         for (int p = 0; p < request.Photos.Count; p++)
         {
             var photo = request.Photos[p];
@@ -123,26 +124,36 @@ public sealed class FaceMeshGrpcService(
                 throw new RpcException(new Status(StatusCode.FailedPrecondition,
                     $"photos[{p}]: the face's quality is {face.Quality.Overall:F2}, below the enrollment minimum {_options.MinEnrollQuality:F2} " +
                     $"(eyes {face.Quality.EyeDistance:F0} px apart, yaw {face.Quality.Yaw:F0}°, sharpness {face.Quality.Sharpness:F2}). Nothing was enrolled; send a sharper, more frontal, larger face."));
-            chosen.Add((face, low));
+            chosen.Add((face, low, p, index));
         }
         var embeddings = await Embed(chosen.Select(c => c.Face.Crop).ToArray(), call);
-        var upsert = new UpsertFacesRequest { Gallery = Gallery(request.Gallery), SubjectId = request.SubjectId };
+        var gallery = Gallery(request.Gallery);
+        var faces = new List<StoredFace>();
         var response = new EnrollResponse { ModelId = embeddings[0].ModelId };
         for (int i = 0; i < chosen.Count; i++)
         {
-            var faceId = Guid.NewGuid().ToString("N");
-            upsert.Faces.Add(new StoredFace { FaceId = faceId, Embedding = embeddings[i], Quality = chosen[i].Face.Quality.Overall });
+            var faceId = FaceId(gallery, request.SubjectId, request.Photos[chosen[i].Photo].Image.Content, chosen[i].Index);
+            faces.Add(new StoredFace { FaceId = faceId, Embedding = embeddings[i], Quality = chosen[i].Face.Quality.Overall });
             response.Faces.Add(new Contracts.V1.EnrolledFace { FaceId = faceId, Face = WithoutCrop(chosen[i].Face), LowQuality = chosen[i].LowQuality });
         }
-        await matcher.UpsertFacesAsync(upsert, call);
+        response.Searchable = await enrollment.Enroll(gallery, request.SubjectId, faces, request.WaitUntilSearchable, call);
         return response;
     }
 
-    public override async Task<DeleteSubjectResponse> DeleteSubject(DeleteSubjectRequest request, ServerCallContext context)
+    /// <summary>
+    /// A face id names the face of this photo enrolled as this subject in this gallery: a retried enrollment
+    /// (after UNAVAILABLE or a lost answer) gives the same id and overwrites the same face.
+    /// </summary>
+    private static string FaceId(GalleryRef gallery, string subjectId, ByteString photo, int faceIndex)
     {
-        var removed = await matcher.RemoveSubjectAsync(new RemoveSubjectRequest { Gallery = Gallery(request.Gallery), SubjectId = request.SubjectId }, Call(context));
-        return new DeleteSubjectResponse { DeletedFaces = removed.DeletedFaces };
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{gallery.Tenant}\n{gallery.Gallery}\n{subjectId}\n{faceIndex}\n"));
+        hash.AppendData(photo.Span);
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..32];
     }
+
+    public override async Task<DeleteSubjectResponse> DeleteSubject(DeleteSubjectRequest request, ServerCallContext context) =>
+        new() { DeletedFaces = await enrollment.Delete(Gallery(request.Gallery), request.SubjectId, Call(context)) };
 
     public override async Task<Subject> GetSubject(GetSubjectRequest request, ServerCallContext context)
     {

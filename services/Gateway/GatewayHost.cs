@@ -1,4 +1,6 @@
 using FaceMesh.Hosting;
+using FaceMesh.Messaging;
+using MassTransit;
 
 namespace FaceMesh.Gateway;
 
@@ -12,7 +14,10 @@ public static class GatewayHost
     private static readonly Grpc.Net.Client.Configuration.ServiceConfig RetryOnUnavailable =
         FaceMesh.Client.RetryPolicies.OnUnavailable(maxAttempts: 4, initialBackoff: TimeSpan.FromMilliseconds(100));
 
-    public static WebApplication Build(string[] args)
+    public static WebApplication Build(string[] args) => Build(args, sharedBus: null);
+
+    /// <param name="sharedBus">The single-process mode's in-memory bus (the Matcher's), when Bus:Transport is InMemory.</param>
+    public static WebApplication Build(string[] args, IBus? sharedBus)
     {
         var builder = FaceMeshService.CreateBuilder(args, "facemesh-gateway");
         builder.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
@@ -22,6 +27,14 @@ public static class GatewayHost
         AddClient<Contracts.V1.Embedder.EmbedderClient>(builder, options.EmbedderAddress);
         AddClient<Contracts.V1.Matcher.MatcherClient>(builder, options.MatcherAddress);
         builder.Services.AddSingleton<ModelThresholds>();
+        builder.Services.AddSingleton<EnrollmentWriter>();
+        builder.AddValidatedOptions<BusOptions>(BusOptions.Section);
+        var bus = FaceMeshBus.ReadOptions(builder.Configuration);
+        if (bus.Transport == "RabbitMq")
+            builder.Services.AddFaceMeshBus(bus);
+        else if (bus.Transport == "InMemory")
+            builder.Services.AddSingleton(sharedBus ?? throw new InvalidOperationException(
+                "Bus:Transport=InMemory works only in the single-process mode (services/AllInOne). For separate processes use RabbitMq, or leave it empty for direct calls."));
 
         var app = builder.Build();
         app.MapGrpcService<FaceMeshGrpcService>();

@@ -37,6 +37,10 @@ public sealed class GatewayOptions
     [Range(1, 1000)]
     public int MaxPhotosPerEnroll { get; set; } = 32;
 
+    /// <summary>How long Enroll (with wait_until_searchable) and DeleteSubject wait for the Matcher to apply an event, in seconds.</summary>
+    [Range(0.1, 120)]
+    public double EnrollmentWaitSeconds { get; set; } = 10;
+
     /// <summary>Deadline of an internal call when the caller sets none, in seconds.</summary>
     [Range(0.1, 600)]
     public double DefaultDeadlineSeconds { get; set; } = 30;

@@ -4,88 +4,139 @@ using Grpc.Core;
 
 namespace FaceMesh.Matcher;
 
-/// <summary>Translates gRPC to the <see cref="GalleryStore"/> (writes) and its catalog (reads), and their exceptions to status codes.</summary>
-public sealed class MatcherGrpcService(GalleryStore store) : Contracts.V1.Matcher.MatcherBase
+/// <summary>Translates gRPC to the <see cref="IVectorStore"/>, and the store's exceptions to status codes.</summary>
+public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges changes) : Contracts.V1.Matcher.MatcherBase
 {
-    private GalleryCatalog Catalog => store.Catalog;
+    private const int MaxTopK = 100, DefaultPageSize = 100, MaxPageSize = 1000, MaxAwaitedFaces = 1000;
+    private static readonly TimeSpan Recheck = TimeSpan.FromMilliseconds(50), MaxAwait = TimeSpan.FromSeconds(60);
 
-    private const int MaxTopK = 100, DefaultPageSize = 100, MaxPageSize = 1000;
-
-    public override Task<SearchResponse> Search(SearchRequest request, ServerCallContext context) => Translate(() =>
+    public override Task<SearchResponse> Search(SearchRequest request, ServerCallContext context) => Translate(async () =>
     {
         if (request.TopK is < 1 or > MaxTopK)
             throw new ArgumentException($"top_k is {request.TopK}; it must be between 1 and {MaxTopK}.");
-        var gallery = Catalog.Get(Key(request.Gallery));
-        var response = new SearchResponse { GallerySize = gallery.FaceCount };
-        foreach (var query in request.Queries)
+        var key = Key(request.Gallery);
+        var response = new SearchResponse();
+        if (request.Queries.Count == 0)
+            return response;
+        string model = request.Queries[0].ModelId;
+        if (request.Queries.Any(q => q.ModelId != model))
+            throw new ArgumentException("Every query of one search must come from the same model.");
+        var results = await store.SearchAsync(key, model, request.Queries.Select(q => q.Values.ToArray()).ToArray(), request.TopK, context.CancellationToken);
+        foreach (var matches in results)
         {
             var result = new SearchResult();
-            result.Matches.Add(gallery.Search(query.Values.ToArray(), query.ModelId, request.TopK)
-                .Select(m => new SearchMatch { SubjectId = m.SubjectId, FaceId = m.FaceId, Score = m.Score }));
+            result.Matches.Add(matches.Select(m => new SearchMatch { SubjectId = m.SubjectId, FaceId = m.FaceId, Score = m.Score }));
             response.Results.Add(result);
         }
+        response.GallerySize = (await store.CountAsync(key, context.CancellationToken))?.Faces ?? 0;
         return response;
     });
 
-    public override Task<CompareResponse> Compare(CompareRequest request, ServerCallContext context) => Translate(() =>
+    public override Task<CompareResponse> Compare(CompareRequest request, ServerCallContext context) => Translate(async () =>
     {
-        var match = Catalog.Get(Key(request.Gallery)).Compare(request.Embedding.Values.ToArray(), request.Embedding.ModelId, request.SubjectId);
-        return new CompareResponse { Score = match.Score, FaceId = match.FaceId };
+        var key = Key(request.Gallery);
+        var faces = await store.GetSubjectAsync(key, request.SubjectId, context.CancellationToken);
+        if (faces.Count == 0)
+            throw new SubjectNotFoundException(key, request.SubjectId);
+        if (faces[0].ModelId != request.Embedding.ModelId)
+            throw new ModelMismatchException(key, faces[0].ModelId, request.Embedding.ModelId);
+        var query = request.Embedding.Values.ToArray();
+        if (query.Length != faces[0].Embedding.Length)
+            throw new ArgumentException($"The embedding has {query.Length} values; gallery '{key.Gallery}' holds {faces[0].Embedding.Length}-d embeddings.");
+        var best = faces.Select(f => (f.FaceId, Score: System.Numerics.Tensors.TensorPrimitives.Dot(query, f.Embedding)))
+            .OrderByDescending(f => f.Score).First();
+        return new CompareResponse { Score = best.Score, FaceId = best.FaceId };
     });
 
-    public override Task<UpsertFacesResponse> UpsertFaces(UpsertFacesRequest request, ServerCallContext context) => Translate(() =>
+    public override Task<UpsertFacesResponse> UpsertFaces(UpsertFacesRequest request, ServerCallContext context) => Translate(async () =>
     {
         if (string.IsNullOrEmpty(request.SubjectId))
             throw new ArgumentException("subject_id is empty; name the subject the faces belong to.");
-        var gallery = store.Upsert(Key(request.Gallery),
-            request.Faces.Select(f => new Matching.EnrolledFace(f.FaceId, request.SubjectId, f.Embedding.Values.ToArray(), f.Embedding.ModelId, f.Quality)).ToArray());
-        return new UpsertFacesResponse { SubjectFaces = gallery.FacesOf(request.SubjectId)?.Count ?? 0 };
+        var key = Key(request.Gallery);
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await store.UpsertAsync(key,
+            request.Faces.Select(f => new Matching.EnrolledFace(f.FaceId, request.SubjectId, f.Embedding.Values.ToArray(), f.Embedding.ModelId, f.Quality, now)).ToArray(),
+            context.CancellationToken);
+        changes.Applied();
+        return new UpsertFacesResponse { SubjectFaces = (await store.GetSubjectAsync(key, request.SubjectId, context.CancellationToken)).Count };
     });
 
-    public override Task<RemoveSubjectResponse> RemoveSubject(RemoveSubjectRequest request, ServerCallContext context) => Translate(() =>
+    public override Task<RemoveSubjectResponse> RemoveSubject(RemoveSubjectRequest request, ServerCallContext context) => Translate(async () =>
     {
         var key = Key(request.Gallery);
-        int removed = store.DeleteSubject(key, request.SubjectId);
-        return removed == 0 ? throw new SubjectNotFoundException(key, request.SubjectId) : new RemoveSubjectResponse { DeletedFaces = removed };
+        int removed = await store.DeleteSubjectAsync(key, request.SubjectId, context.CancellationToken);
+        if (removed == 0)
+        {
+            _ = await store.CountAsync(key, context.CancellationToken) ?? throw new GalleryNotFoundException(key);
+            throw new SubjectNotFoundException(key, request.SubjectId);
+        }
+        changes.Applied();
+        return new RemoveSubjectResponse { DeletedFaces = removed };
     });
 
-    public override Task<StoredSubject> FindSubject(FindSubjectRequest request, ServerCallContext context) => Translate(() =>
+    public override Task<StoredSubject> FindSubject(FindSubjectRequest request, ServerCallContext context) => Translate(async () =>
     {
         var key = Key(request.Gallery);
-        var gallery = Catalog.Get(key);
-        var faces = gallery.FacesOf(request.SubjectId) ?? throw new SubjectNotFoundException(key, request.SubjectId);
-        return new StoredSubject { SubjectId = request.SubjectId, FaceIds = { faces }, ModelId = gallery.ModelId ?? "" };
+        var faces = await store.GetSubjectAsync(key, request.SubjectId, context.CancellationToken);
+        if (faces.Count == 0)
+            throw new SubjectNotFoundException(key, request.SubjectId);
+        return new StoredSubject { SubjectId = request.SubjectId, FaceIds = { faces.Select(f => f.FaceId) }, ModelId = faces[0].ModelId };
     });
 
-    public override Task<PageSubjectsResponse> PageSubjects(PageSubjectsRequest request, ServerCallContext context) => Translate(() =>
+    public override Task<PageSubjectsResponse> PageSubjects(PageSubjectsRequest request, ServerCallContext context) => Translate(async () =>
     {
         int size = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
         if (size is < 1 or > MaxPageSize)
             throw new ArgumentException($"page_size is {request.PageSize}; it must be between 1 and {MaxPageSize} (0 for {DefaultPageSize}).");
-        var gallery = Catalog.Get(Key(request.Gallery));
+        var key = Key(request.Gallery);
+        var info = await store.CountAsync(key, context.CancellationToken) ?? throw new GalleryNotFoundException(key);
         // The page token is the last subject id of the previous page.
-        var page = gallery.Subjects(string.IsNullOrEmpty(request.PageToken) ? null : request.PageToken, size);
+        var page = await store.ListSubjectsAsync(key, string.IsNullOrEmpty(request.PageToken) ? null : request.PageToken, size, context.CancellationToken);
         var response = new PageSubjectsResponse { NextPageToken = page.Count == size ? page[^1].SubjectId : "" };
-        response.Subjects.Add(page.Select(s => new StoredSubject { SubjectId = s.SubjectId, FaceIds = { s.FaceIds }, ModelId = gallery.ModelId ?? "" }));
+        response.Subjects.Add(page.Select(s => new StoredSubject { SubjectId = s.SubjectId, FaceIds = { s.FaceIds }, ModelId = info.ModelId }));
         return response;
     });
 
-    public override Task<ListTenantGalleriesResponse> ListTenantGalleries(ListTenantGalleriesRequest request, ServerCallContext context) => Translate(() =>
+    public override Task<ListTenantGalleriesResponse> ListTenantGalleries(ListTenantGalleriesRequest request, ServerCallContext context) => Translate(async () =>
     {
         var response = new ListTenantGalleriesResponse();
-        response.Galleries.Add(Catalog.OfTenant(request.Tenant).Select(Stats));
+        response.Galleries.Add((await store.ListGalleriesAsync(request.Tenant, context.CancellationToken)).Select(Stats));
         return response;
     });
 
-    public override Task<GalleryStats> GetGalleryStats(GetGalleryStatsRequest request, ServerCallContext context) =>
-        Translate(() => Stats(Catalog.Get(Key(request.Gallery))));
+    public override Task<GalleryStats> GetGalleryStats(GetGalleryStatsRequest request, ServerCallContext context) => Translate(async () =>
+    {
+        var key = Key(request.Gallery);
+        return Stats(await store.CountAsync(key, context.CancellationToken) ?? throw new GalleryNotFoundException(key));
+    });
 
-    private static GalleryStats Stats(GalleryIndex g) => new()
+    public override Task<AwaitFacesResponse> AwaitFaces(AwaitFacesRequest request, ServerCallContext context) => Translate(async () =>
+    {
+        var key = Key(request.Gallery);
+        if (request.FaceIds.Count > MaxAwaitedFaces)
+            throw new ArgumentException($"{request.FaceIds.Count} face ids; at most {MaxAwaitedFaces} can be awaited at once.");
+        // Answer a little before the caller's deadline, so it gets `pending` rather than DEADLINE_EXCEEDED.
+        var until = DateTime.UtcNow + MaxAwait;
+        if (context.Deadline != DateTime.MaxValue)
+            until = new DateTime(Math.Min(until.Ticks, context.Deadline.ToUniversalTime().Ticks - TimeSpan.FromMilliseconds(100).Ticks), DateTimeKind.Utc);
+        var ids = request.FaceIds.Distinct().ToArray();
+        while (true)
+        {
+            var next = changes.Next(Recheck, context.CancellationToken); // taken before the check: a change after it still wakes us
+            var present = await store.ContainsFacesAsync(key, ids, context.CancellationToken);
+            var pending = request.Absent ? present.ToArray() : ids.Except(present).ToArray();
+            if (pending.Length == 0 || DateTime.UtcNow >= until)
+                return new AwaitFacesResponse { Done = pending.Length == 0, Pending = { pending } };
+            await Task.WhenAny(next, Task.Delay(until - DateTime.UtcNow, context.CancellationToken));
+        }
+    });
+
+    private static GalleryStats Stats(GalleryInfo g) => new()
     {
         Gallery = new GalleryRef { Tenant = g.Key.Tenant, Gallery = g.Key.Gallery },
-        ModelId = g.ModelId ?? "",
-        Subjects = g.SubjectCount,
-        Faces = g.FaceCount,
+        ModelId = g.ModelId,
+        Subjects = g.Subjects,
+        Faces = g.Faces,
     };
 
     private static GalleryKey Key(GalleryRef? gallery)
@@ -95,11 +146,11 @@ public sealed class MatcherGrpcService(GalleryStore store) : Contracts.V1.Matche
         return new GalleryKey(gallery.Tenant, gallery.Gallery);
     }
 
-    private static Task<T> Translate<T>(Func<T> call)
+    private static async Task<T> Translate<T>(Func<Task<T>> call)
     {
         try
         {
-            return Task.FromResult(call());
+            return await call();
         }
         catch (Exception e) when (e is GalleryNotFoundException or SubjectNotFoundException)
         {
@@ -112,6 +163,10 @@ public sealed class MatcherGrpcService(GalleryStore store) : Contracts.V1.Matche
         catch (ArgumentException e)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+        catch (StoreUnavailableException e)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
         }
     }
 }

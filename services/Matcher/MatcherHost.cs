@@ -1,5 +1,9 @@
 using FaceMesh.Hosting;
 using FaceMesh.Matching;
+using FaceMesh.Matching.Embedded;
+using FaceMesh.Matching.Qdrant;
+using FaceMesh.Messaging;
+using Microsoft.Extensions.Options;
 
 namespace FaceMesh.Matcher;
 
@@ -10,16 +14,31 @@ public static class MatcherHost
     {
         var builder = FaceMeshService.CreateBuilder(args, "facemesh-matcher");
         builder.AddValidatedOptions<MatcherOptions>(MatcherOptions.Section);
-        builder.Services.AddSingleton(services => new GalleryStore(
-            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MatcherOptions>>().Value.DataDirectory,
-            message => services.GetRequiredService<ILogger<GalleryStore>>().LogInformation("{Message}", message)));
-        builder.Services.AddSingleton(services => services.GetRequiredService<GalleryStore>().Catalog);
+        builder.AddValidatedOptions<BusOptions>(BusOptions.Section);
+        builder.Services.AddSingleton<IVectorStore>(services =>
+        {
+            var options = services.GetRequiredService<IOptions<MatcherOptions>>().Value;
+            var log = services.GetRequiredService<ILogger<IVectorStore>>();
+            return options.Store == "Qdrant"
+                ? new QdrantVectorStore(options.Qdrant)
+                : new EmbeddedVectorStore(options.Embedded, message => log.LogInformation("{Message}", message));
+        });
+        builder.Services.AddSingleton<GalleryChanges>();
+        builder.Services.AddSingleton<EnrollmentMetrics>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(EnrollmentMetrics.MeterName));
+        var bus = FaceMeshBus.ReadOptions(builder.Configuration);
+        if (bus.Enabled)
+            builder.Services.AddFaceMeshBus(bus, consumers =>
+            {
+                consumers.AddConsumer<FaceEnrolledConsumer>().Endpoint(e => e.Name = bus.Queue);
+                consumers.AddConsumer<SubjectDeletedConsumer>().Endpoint(e => e.Name = bus.Queue);
+            }, typeof(ModelMismatchException), typeof(ArgumentException));
 
         var app = builder.Build();
         app.MapGrpcService<MatcherGrpcService>();
         app.MapFaceMeshEndpoints();
-        // The galleries are restored from the log (if any) before the service reports ready.
-        app.Services.GetRequiredService<GalleryStore>();
+        // The galleries are restored (the embedded store's snapshot and log) before the service reports ready.
+        app.Services.GetRequiredService<IVectorStore>();
         app.Services.GetRequiredService<Readiness>().MarkReady();
         return app;
     }

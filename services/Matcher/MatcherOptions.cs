@@ -1,3 +1,7 @@
+using System.ComponentModel.DataAnnotations;
+using FaceMesh.Matching.Embedded;
+using FaceMesh.Matching.Qdrant;
+
 namespace FaceMesh.Matcher;
 
 /// <summary>Configuration section <c>Matcher</c>; defaults and meanings in appsettings.json.</summary>
@@ -5,6 +9,11 @@ public sealed class MatcherOptions
 {
     public const string Section = "Matcher";
 
-    /// <summary>Folder of the galleries' append-only log; empty keeps galleries in memory only (lost on restart).</summary>
-    public string DataDirectory { get; set; } = "";
+    /// <summary><c>Embedded</c> (in memory; durable with a data directory) or <c>Qdrant</c> (a Qdrant cluster).</summary>
+    [RegularExpression("^(Embedded|Qdrant)$", ErrorMessage = "Matcher:Store must be Embedded or Qdrant.")]
+    public string Store { get; set; } = "Embedded";
+
+    public EmbeddedStoreOptions Embedded { get; set; } = new();
+
+    public QdrantStoreOptions Qdrant { get; set; } = new();
 }

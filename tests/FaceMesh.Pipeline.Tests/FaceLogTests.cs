@@ -1,4 +1,5 @@
 using FaceMesh.Matching;
+using FaceMesh.Matching.Embedded;
 using FaceMesh.Matching.Storage;
 
 namespace FaceMesh.Pipeline.Tests;
@@ -30,8 +31,8 @@ public sealed class FaceLogTests
         Assert.Equal((3, 0L), (replayed, discarded));
         var gallery = catalog.Get(Staff);
         Assert.Equal(1, gallery.FaceCount);
-        Assert.Null(gallery.FacesOf("alice"));
-        Assert.Equal("bob", gallery.Search([0f, 1f], "model-1", 1)[0].SubjectId);
+        Assert.Empty(gallery.FacesOf("alice"));
+        Assert.Equal("bob", gallery.Search([[0f, 1f]], "model-1", 1)[0][0].SubjectId);
     }
 
     [Fact]
@@ -45,7 +46,7 @@ public sealed class FaceLogTests
         {
             Assert.Equal(2, replayed);
             Assert.True(discarded > 0);
-            Assert.Equal(["a1", "a2"], catalog.Get(Staff).FacesOf("alice"));
+            Assert.Equal(["a1", "a2"], catalog.Get(Staff).FacesOf("alice").Select(f => f.FaceId));
             log.AppendUpsert(Staff, [Face("c1", "carol", 3f)]);
         }
         var again = new GalleryCatalog();

@@ -14,7 +14,7 @@ public sealed class MatcherCrashTests
 {
     private static Process StartMatcher(string data, int grpc, int http) => Process.Start(new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "FaceMesh.Matcher"))
     {
-        ArgumentList = { $"--Matcher:DataDirectory={data}", $"--Endpoints:GrpcPort={grpc}", $"--Endpoints:HttpPort={http}", "--Logging:LogLevel:Default=Warning" },
+        ArgumentList = { $"--Matcher:Embedded:DataDirectory={data}", $"--Endpoints:GrpcPort={grpc}", $"--Endpoints:HttpPort={http}", "--Logging:LogLevel:Default=Warning" },
         WorkingDirectory = AppContext.BaseDirectory,
         RedirectStandardOutput = true,
         RedirectStandardError = true,

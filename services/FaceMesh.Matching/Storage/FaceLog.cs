@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
+using FaceMesh.Matching.Embedded;
 
 namespace FaceMesh.Matching.Storage;
 
@@ -66,6 +67,7 @@ public sealed class FaceLog : IDisposable
                 w.Write(f.SubjectId);
                 w.Write(f.ModelId);
                 w.Write(f.Quality);
+                w.Write(f.EnrolledAtMs);
                 w.Write(f.Embedding.Length);
                 foreach (var v in f.Embedding)
                     w.Write(v);
@@ -117,10 +119,11 @@ public sealed class FaceLog : IDisposable
                 {
                     string faceId = r.ReadString(), subject = r.ReadString(), model = r.ReadString();
                     float quality = r.ReadSingle();
+                    long enrolledAt = r.ReadInt64();
                     var vector = new float[r.ReadInt32()];
                     for (int k = 0; k < vector.Length; k++)
                         vector[k] = r.ReadSingle();
-                    faces.Add(new EnrolledFace(faceId, subject, vector, model, quality));
+                    faces.Add(new EnrolledFace(faceId, subject, vector, model, quality, enrolledAt));
                 }
                 catalog.GetOrCreate(key).Upsert(faces);
                 break;
@@ -132,6 +135,9 @@ public sealed class FaceLog : IDisposable
                 throw new InvalidDataException($"Unknown face log record type {type}.");
         }
     }
+
+    /// <summary>Bytes written so far (the store takes a snapshot and starts a new log when this grows large).</summary>
+    public long Length { get { lock (_gate) return _file.Length; } }
 
     public void Dispose() => _file.Dispose();
 }

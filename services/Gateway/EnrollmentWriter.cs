@@ -1,0 +1,106 @@
+using FaceMesh.Contracts.V1;
+using FaceMesh.Messaging;
+using FaceMesh.Messaging.V1;
+using Grpc.Core;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace FaceMesh.Gateway;
+
+/// <summary>
+/// How the Gateway changes galleries. Without a bus it calls the Matcher (UpsertFaces, RemoveSubject) and
+/// the change is applied when the call returns. With a bus it publishes <see cref="FaceEnrolled"/> and
+/// <see cref="SubjectDeleted"/> and answers once the broker has confirmed them (publisher confirms), so an
+/// acknowledged enrollment is never lost; a broker that does not confirm in time is <c>UNAVAILABLE</c>.
+/// Read-your-writes is the Matcher's AwaitFaces.
+/// </summary>
+public sealed class EnrollmentWriter(
+    Contracts.V1.Matcher.MatcherClient matcher,
+    IOptions<GatewayOptions> gateway,
+    IOptions<BusOptions> busOptions,
+    IServiceProvider services)
+{
+    private readonly IBus? _bus = busOptions.Value.Enabled ? services.GetRequiredService<IBus>() : null;
+    private readonly BusOptions _busOptions = busOptions.Value;
+
+    public bool UsesBus => _bus is not null;
+
+    /// <summary>Stores the faces; returns whether they are searchable now.</summary>
+    public async Task<bool> Enroll(GalleryRef gallery, string subjectId, IReadOnlyList<StoredFace> faces, bool wait, CallOptions call)
+    {
+        if (_bus is null)
+        {
+            var upsert = new UpsertFacesRequest { Gallery = gallery, SubjectId = subjectId };
+            upsert.Faces.Add(faces);
+            await matcher.UpsertFacesAsync(upsert, call);
+            return true;
+        }
+        await CheckModel(gallery, faces[0].Embedding.ModelId, call);
+        var now = DateTimeOffset.UtcNow;
+        await Publish(faces.Select(f => new FaceEnrolled
+        {
+            Tenant = gallery.Tenant, Gallery = gallery.Gallery, SubjectId = subjectId, FaceId = f.FaceId,
+            Embedding = f.Embedding.Values.ToArray(), ModelId = f.Embedding.ModelId, Quality = f.Quality, EnrolledAt = now,
+        }).ToArray(), "enrollment", call);
+        return wait && await Await(gallery, faces.Select(f => f.FaceId), absent: false, call);
+    }
+
+    /// <summary>Erases the subject; returns how many faces it had.</summary>
+    public async Task<int> Delete(GalleryRef gallery, string subjectId, CallOptions call)
+    {
+        if (_bus is null)
+            return (await matcher.RemoveSubjectAsync(new RemoveSubjectRequest { Gallery = gallery, SubjectId = subjectId }, call)).DeletedFaces;
+        var stored = await matcher.FindSubjectAsync(new FindSubjectRequest { Gallery = gallery, SubjectId = subjectId }, call); // NOT_FOUND stops here
+        await Publish([new SubjectDeleted { Tenant = gallery.Tenant, Gallery = gallery.Gallery, SubjectId = subjectId, DeletedAt = DateTimeOffset.UtcNow }], "deletion", call);
+        if (!await Await(gallery, stored.FaceIds, absent: true, call))
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded,
+                $"The deletion of subject '{subjectId}' is queued but was not applied before the deadline; it will be. Check with GetSubject."));
+        return stored.FaceIds.Count;
+    }
+
+    /// <summary>
+    /// A gallery holds one model's embeddings: with events the Matcher applies a change after the caller has its
+    /// answer, so the binding is checked here first (FAILED_PRECONDITION, as the Matcher would answer).
+    /// </summary>
+    private async Task CheckModel(GalleryRef gallery, string modelId, CallOptions call)
+    {
+        try
+        {
+            var stats = await matcher.GetGalleryStatsAsync(new GetGalleryStatsRequest { Gallery = gallery }, call);
+            if (stats.ModelId.Length > 0 && stats.ModelId != modelId)
+                throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                    new Matching.ModelMismatchException(new Matching.GalleryKey(gallery.Tenant, gallery.Gallery), stats.ModelId, modelId).Message));
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            // A new gallery: its first face binds it.
+        }
+    }
+
+    private async Task Publish<T>(IReadOnlyList<T> events, string what, CallOptions call) where T : class
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(_busOptions.PublishTimeoutSeconds));
+        try
+        {
+            // Each Publish completes when the broker has confirmed the message (publisher confirms).
+            await Task.WhenAll(events.Select(e => _bus!.Publish(e, timeout.Token)));
+        }
+        catch (Exception e) when (!call.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable,
+                $"The message broker did not confirm the {what} ({(e is OperationCanceledException ? $"no confirmation within {_busOptions.PublishTimeoutSeconds:0.#} s" : e.Message)}). " +
+                "It may or may not have been applied; retry the call: the same photos give the same face ids, so a retry never enrolls a face twice."));
+        }
+    }
+
+    private async Task<bool> Await(GalleryRef gallery, IEnumerable<string> faceIds, bool absent, CallOptions call)
+    {
+        var limit = DateTime.UtcNow.AddSeconds(gateway.Value.EnrollmentWaitSeconds);
+        var deadline = call.Deadline is { } d && d < limit ? d : limit;
+        var request = new AwaitFacesRequest { Gallery = gallery, Absent = absent };
+        request.FaceIds.Add(faceIds);
+        var answer = await matcher.AwaitFacesAsync(request, call.WithDeadline(deadline));
+        return answer.Done;
+    }
+}
