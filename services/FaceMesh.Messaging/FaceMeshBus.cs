@@ -18,6 +18,17 @@ public static class FaceMeshBus
     public static IServiceCollection AddFaceMeshBus(this IServiceCollection services, BusOptions options,
         Action<IBusRegistrationConfigurator>? consumers = null, params Type[] permanentErrors)
     {
+        if (consumers is not null)
+        {
+            // A consumer's host starts (and reports ready) only once its queue is declared and bound: an event
+            // published after that is queued for it even while it is down.
+            services.AddOptions<MassTransitHostOptions>().Configure(host =>
+            {
+                host.WaitUntilStarted = true;
+                host.StartTimeout = TimeSpan.FromSeconds(60);
+                host.StopTimeout = TimeSpan.FromSeconds(30);
+            });
+        }
         services.AddMassTransit(bus =>
         {
             consumers?.Invoke(bus);

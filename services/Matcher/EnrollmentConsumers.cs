@@ -5,13 +5,20 @@ using MassTransit;
 
 namespace FaceMesh.Matcher;
 
-/// <summary>The Matcher's enrollment metrics (meter <c>FaceMesh.Matcher</c>).</summary>
-public sealed class EnrollmentMetrics : IDisposable
+/// <summary>
+/// The Matcher's enrollment metrics (meter <c>FaceMesh.Matcher</c>, exported on <c>/metrics</c>). One meter per
+/// process (<see cref="Shared"/>): OpenTelemetry merges same-named instruments of every meter in the process into
+/// one stream and drops the stream when any of those meters is disposed, so a Matcher stopped in a process that
+/// hosts another (tests, the single-process mode) would otherwise take the other's metrics with it.
+/// </summary>
+public sealed class EnrollmentMetrics
 {
-    public const string MeterName = "FaceMesh.Matcher";
+    public const string MeterName = FaceMesh.Hosting.FaceMeshService.MeterPrefix + "Matcher";
     private readonly Meter _meter = new(MeterName);
 
-    public EnrollmentMetrics()
+    public static EnrollmentMetrics Shared { get; } = new();
+
+    private EnrollmentMetrics()
     {
         Lag = _meter.CreateHistogram<double>("facemesh.enrollment.lag", "s",
             "From the Gateway accepting an enrollment to its face being searchable here.",
@@ -23,8 +30,6 @@ public sealed class EnrollmentMetrics : IDisposable
     public Histogram<double> Lag { get; }
     public Counter<long> Events { get; }
     public Counter<long> Failures { get; }
-
-    public void Dispose() => _meter.Dispose();
 }
 
 /// <summary>Upserts an enrolled face; a redelivered event overwrites the same face id.</summary>

@@ -24,8 +24,7 @@ public static class MatcherHost
                 : new EmbeddedVectorStore(options.Embedded, message => log.LogInformation("{Message}", message));
         });
         builder.Services.AddSingleton<GalleryChanges>();
-        builder.Services.AddSingleton<EnrollmentMetrics>();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(EnrollmentMetrics.MeterName));
+        builder.Services.AddSingleton(EnrollmentMetrics.Shared);
         var bus = FaceMeshBus.ReadOptions(builder.Configuration);
         if (bus.Enabled)
             builder.Services.AddFaceMeshBus(bus, consumers =>

@@ -7,6 +7,7 @@ using FaceMesh.Benchmarks;
 using Spectre.Console;
 
 // facemesh-bench [--pack DIR] [--examples DIR] [--runs N] [--json OUT] | --kernels
+//                | --search [--sizes 100000,1000000] [--real] [--queries N] [--no-restart] [--json OUT]
 if (args.Contains("--kernels"))
 {
     // In-process: the kernels need no separate build of a generated project.
@@ -16,6 +17,24 @@ if (args.Contains("--kernels"))
 }
 string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
 var root = Arg("--root", Directory.GetCurrentDirectory());
+if (args.Contains("--search"))
+{
+    bool real = args.Contains("--real");
+    var sizes = Arg("--sizes", "100000,1000000").Split(',').Select(int.Parse).ToArray();
+    var (rows, restarts) = new SearchBenchmark(root, 512, int.Parse(Arg("--queries", "256"))).Run(sizes, real, !args.Contains("--no-restart"));
+    var searchTable = new Table().AddColumns("data", "gallery", "scan", "batch", "p50 ms", "p99 ms", "p50 ms/query", "recall@10", "bytes/vector")
+        .Title($"Embedded exact search, 512-d, top-10, {Environment.ProcessorCount} cores");
+    foreach (var r in rows)
+        searchTable.AddRow(Markup.Escape(r.Data), $"{r.Gallery:N0}", Markup.Escape(r.Scan), $"{r.Batch}", $"{r.P50Ms:F2}", $"{r.P99Ms:F2}", $"{r.PerQueryP50Ms:F3}", $"{r.RecallAt10:F4}", $"{r.BytesPerVector:F0}");
+    AnsiConsole.Write(searchTable);
+    foreach (var r in restarts)
+        Console.WriteLine($"restart of a persisted store with {r.Gallery:N0} vectors: ready in {r.ReadySeconds:F1} s (snapshot {r.SnapshotGigabytes:F2} GB written in {r.SnapshotSeconds:F1} s)");
+    var searchJson = Arg("--json", Path.Combine(root, "artifacts", "bench", real ? "search-real.json" : "search.json"));
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(searchJson))!);
+    File.WriteAllText(searchJson, JsonSerializer.Serialize(new { cores = Environment.ProcessorCount, rows, restarts }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    Console.WriteLine($"written: {searchJson}");
+    return 0;
+}
 var pack = Arg("--pack", Path.Combine(root, "deploy", "models", "default"));
 var examples = Arg("--examples", Path.Combine(root, "..", "shared", "datasets", "examples", "examples"));
 int runs = int.Parse(Arg("--runs", "50"));

@@ -253,7 +253,7 @@ internal sealed class VectorRows(int dimension, bool quantized)
     /// <summary>Symmetric int8 codes of a vector: v ≈ code × scale; also the sum of the codes.</summary>
     private static (float Scale, int Sum) Quantize(ReadOnlySpan<float> vector, Span<sbyte> codes)
     {
-        float max = TensorPrimitives.MaxMagnitude(vector);
+        float max = MathF.Abs(TensorPrimitives.MaxMagnitude(vector)); // MaxMagnitude keeps the sign
         float scale = max > 0 ? max / 127f : 1f;
         int sum = 0;
         for (int i = 0; i < vector.Length; i++)

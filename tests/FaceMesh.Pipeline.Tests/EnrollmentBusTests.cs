@@ -1,0 +1,295 @@
+using System.Collections.Concurrent;
+using FaceMesh.Contracts.V1;
+using FaceMesh.Detector;
+using FaceMesh.Embedder;
+using FaceMesh.Gateway;
+using FaceMesh.Matcher;
+using FaceMesh.Messaging.V1;
+using Google.Protobuf;
+using Grpc.Core;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FaceMesh.Pipeline.Tests;
+
+/// <summary>
+/// The fleet with enrollment events on a real RabbitMQ (its own virtual host): a Gateway publishing with
+/// publisher confirms to a Matcher; tests that need a second replica (own queue, own embedded store) start
+/// one. (Two Matchers in one test process would share the process-wide meter, so one runs at a time where
+/// tests read /metrics.)
+/// </summary>
+public sealed class BusFleet : IAsyncLifetime
+{
+    public string VirtualHost { get; } = "facemesh-test-" + Guid.NewGuid().ToString("N")[..8];
+    public string? SkipReason { get; private set; }
+    public LoopbackService Detector { get; private set; } = null!;
+    public LoopbackService Embedder { get; private set; } = null!;
+    public LoopbackService MatcherA { get; private set; } = null!;
+    public LoopbackService Gateway { get; private set; } = null!;
+
+    public Contracts.V1.FaceMesh.FaceMeshClient Client => new(Gateway.Channel);
+
+    public string[] BusSettings => ["--Bus:Transport=RabbitMq", $"--Bus:VirtualHost={VirtualHost}", "--Bus:RetryAttempts=3", "--Bus:RetryIntervalMilliseconds=50"];
+
+    public async Task InitializeAsync()
+    {
+        SkipReason = RabbitMq.SkipReason();
+        if (SkipReason is not null)
+            return;
+        RabbitMq.Script("add-vhost", VirtualHost);
+        Detector = await LoopbackService.Start(DetectorHost.Build, $"--Detector:Pack={TestPaths.DefaultPack}");
+        Embedder = await LoopbackService.Start(EmbedderHost.Build, $"--Embedder:Pack={TestPaths.DefaultPack}");
+        MatcherA = await LoopbackService.Start(MatcherHost.Build, [.. BusSettings, "--Bus:Queue=matcher-a"]);
+        Gateway = await LoopbackService.Start(GatewayHost.Build, [.. BusSettings, "--Bus:PublishTimeoutSeconds=2",
+            $"--Gateway:DetectorAddress={Detector.GrpcAddress}", $"--Gateway:EmbedderAddress={Embedder.GrpcAddress}",
+            $"--Gateway:MatcherAddress={MatcherA.GrpcAddress}", "--Gateway:EnrollmentWaitSeconds=30"]);
+    }
+
+    /// <summary>A second Matcher with its own queue and store; it receives every event published after it started.</summary>
+    public Task<LoopbackService> StartReplica() => LoopbackService.Start(MatcherHost.Build, [.. BusSettings, "--Bus:Queue=matcher-b"]);
+
+    /// <summary>Publishes events as the Gateway would (for redelivery and failure cases), on a bus of its own.</summary>
+    public async Task Publish(params object[] events)
+    {
+        var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host("127.0.0.1", 5672, VirtualHost, h =>
+        {
+            h.Username("guest");
+            h.Password("guest");
+            h.PublisherConfirmation = true;
+        }));
+        await bus.StartAsync();
+        try
+        {
+            foreach (var e in events)
+                await bus.Publish(e);
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (SkipReason is not null)
+            return;
+        foreach (var service in new[] { Gateway, MatcherA, Embedder, Detector })
+            await service.DisposeAsync();
+        RabbitMq.Script("delete-vhost", VirtualHost);
+    }
+}
+
+/// <summary>The tests that count enrollment events (one process-wide meter) run one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class EnrollmentEventsCollection
+{
+    public const string Name = "enrollment events";
+}
+
+[Collection(EnrollmentEventsCollection.Name)]
+public sealed class EnrollmentBusTests(BusFleet fleet) : IClassFixture<BusFleet>
+{
+    private static Image Photo(string name) => new() { Content = ByteString.CopyFrom(File.ReadAllBytes(TestPaths.Example(name))) };
+
+    private static EnrollRequest Enrollment(string gallery, string subject, string photo, bool wait = true) =>
+        new() { Gallery = gallery, SubjectId = subject, Photos = { new EnrollPhoto { Image = Photo(photo) } }, WaitUntilSearchable = wait };
+
+    private static GalleryRef Ref(string gallery) => new() { Tenant = "default", Gallery = gallery };
+
+    private static Contracts.V1.Matcher.MatcherClient Matcher(LoopbackService service) => new(service.Channel);
+
+    private static async Task<bool> Await(LoopbackService matcher, string gallery, IEnumerable<string> faceIds, bool absent = false, int seconds = 30)
+    {
+        var request = new AwaitFacesRequest { Gallery = Ref(gallery), Absent = absent };
+        request.FaceIds.Add(faceIds);
+        return (await Matcher(matcher).AwaitFacesAsync(request, deadline: DateTime.UtcNow.AddSeconds(seconds))).Done;
+    }
+
+    private void SkipWithoutBroker() => Skip.If(fleet.SkipReason is not null, fleet.SkipReason);
+
+    [SkippableFact]
+    public async Task An_enrollment_that_waits_is_searchable_when_it_returns_and_reaches_every_matcher()
+    {
+        SkipWithoutBroker();
+        await using var replica = await fleet.StartReplica();
+        var enrolled = await fleet.Client.EnrollAsync(Enrollment("bus-enroll", "obama", "obama.jpg"));
+        Assert.True(enrolled.Searchable);
+        // Read-your-writes: Identify right after the answer finds the subject.
+        var identified = await fleet.Client.IdentifyAsync(new IdentifyRequest { Gallery = "bus-enroll", Image = Photo("obama2.jpg") });
+        Assert.Equal("obama", identified.Faces[0].Candidates[0].SubjectId);
+        Assert.True(identified.Faces[0].Match);
+        // The second Matcher consumed the same event from its own queue.
+        Assert.True(await Await(replica, "bus-enroll", [enrolled.Faces[0].FaceId]));
+        // The same photo again (a retry) is the same face: nothing is added.
+        var again = await fleet.Client.EnrollAsync(Enrollment("bus-enroll", "obama", "obama.jpg"));
+        Assert.Equal(enrolled.Faces[0].FaceId, again.Faces[0].FaceId);
+        Assert.Single((await fleet.Client.GetSubjectAsync(new GetSubjectRequest { Gallery = "bus-enroll", SubjectId = "obama" })).FaceIds);
+    }
+
+    [SkippableFact]
+    public async Task A_deletion_returns_once_applied_and_the_subject_is_gone_from_every_matcher()
+    {
+        SkipWithoutBroker();
+        await using var replica = await fleet.StartReplica();
+        var enrolled = await fleet.Client.EnrollAsync(Enrollment("bus-delete", "biden", "biden.jpg"));
+        Assert.True(await Await(replica, "bus-delete", [enrolled.Faces[0].FaceId]));
+        var deleted = await fleet.Client.DeleteSubjectAsync(new DeleteSubjectRequest { Gallery = "bus-delete", SubjectId = "biden" });
+        Assert.Equal(1, deleted.DeletedFaces);
+        var e = await Assert.ThrowsAsync<RpcException>(() => fleet.Client.GetSubjectAsync(new GetSubjectRequest { Gallery = "bus-delete", SubjectId = "biden" }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, e.StatusCode);
+        Assert.True(await Await(replica, "bus-delete", [enrolled.Faces[0].FaceId], absent: true));
+        var search = await Matcher(replica).SearchAsync(new SearchRequest
+        {
+            Gallery = Ref("bus-delete"), TopK = 5,
+            Queries = { new Contracts.V1.Embedding { Values = { new float[512] }, ModelId = enrolled.ModelId } },
+        });
+        Assert.Empty(search.Results[0].Matches);
+        // Deleting again: the subject does not exist.
+        var again = await Assert.ThrowsAsync<RpcException>(() => fleet.Client.DeleteSubjectAsync(new DeleteSubjectRequest { Gallery = "bus-delete", SubjectId = "biden" }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, again.StatusCode);
+    }
+
+    private static FaceEnrolled Event(string gallery, string subject, string faceId, string model, int seed)
+    {
+        var random = new Random(seed);
+        var v = Enumerable.Range(0, 512).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float norm = MathF.Sqrt(v.Sum(x => x * x));
+        return new FaceEnrolled
+        {
+            Tenant = "default", Gallery = gallery, SubjectId = subject, FaceId = faceId, ModelId = model,
+            Embedding = v.Select(x => x / norm).ToArray(), Quality = 0.9f, EnrolledAt = DateTimeOffset.UtcNow,
+        };
+    }
+
+    private async Task<double> EventsApplied(LoopbackService matcher) =>
+        PrometheusText.Sample(await matcher.Http.GetStringAsync("/metrics"), "facemesh_enrollment_events_total", "type=\"face_enrolled\"");
+
+    [SkippableFact]
+    public async Task A_redelivered_event_is_applied_again_and_changes_nothing()
+    {
+        SkipWithoutBroker();
+        var e = Event("bus-duplicates", "dana", "dana-1", "model-x", seed: 1);
+        await fleet.Publish(e);
+        Assert.True(await Await(fleet.MatcherA, "bus-duplicates", ["dana-1"]));
+        double before = await EventsApplied(fleet.MatcherA);
+        await fleet.Publish(e, e); // delivered twice more
+        for (int i = 0; i < 300 && await EventsApplied(fleet.MatcherA) < before + 2; i++)
+            await Task.Delay(50);
+        Assert.Equal(before + 2, await EventsApplied(fleet.MatcherA));
+        var stats = await Matcher(fleet.MatcherA).GetGalleryStatsAsync(new GetGalleryStatsRequest { Gallery = Ref("bus-duplicates") });
+        Assert.Equal((1L, 1L), (stats.Subjects, stats.Faces));
+    }
+
+    [SkippableFact]
+    public async Task An_event_that_cannot_be_applied_goes_to_the_error_queue_and_the_gateway_refuses_the_same_mistake()
+    {
+        SkipWithoutBroker();
+        await fleet.Publish(Event("bus-errors", "erin", "erin-1", "model-x", seed: 2));
+        Assert.True(await Await(fleet.MatcherA, "bus-errors", ["erin-1"]));
+        // An embedding of another model: retrying cannot fix it, so it goes straight to the error queue.
+        await fleet.Publish(Event("bus-errors", "erin", "erin-2", "model-y", seed: 3));
+        int errors = 0;
+        for (int i = 0; i < 100 && errors < 1; i++)
+        {
+            await Task.Delay(100);
+            errors = RabbitMq.Messages(fleet.VirtualHost, "matcher-a_error");
+        }
+        Assert.Equal(1, errors);
+        Assert.False(await Await(fleet.MatcherA, "bus-errors", ["erin-2"], seconds: 1));
+        await Task.Delay(500); // /metrics may be cached briefly
+        var failures = PrometheusText.Sample(await fleet.MatcherA.Http.GetStringAsync("/metrics"), "facemesh_enrollment_failures_total", "error=\"ModelMismatchException\"");
+        Assert.Equal(1, failures); // one delivery: no retries of a permanent error
+        // Through the Gateway the mismatch is refused before anything is published.
+        var refused = await Assert.ThrowsAsync<RpcException>(() => fleet.Client.EnrollAsync(Enrollment("bus-errors", "obama", "obama.jpg")).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Contains("model-x", refused.Status.Detail);
+    }
+
+    [SkippableFact]
+    public async Task A_broker_outage_during_500_enrollments_loses_no_acknowledged_one()
+    {
+        SkipWithoutBroker();
+        const int total = 500;
+        string[] photos = ["obama.jpg", "obama2.jpg", "biden.jpg"];
+        var acknowledged = new ConcurrentBag<string>();
+        var errors = new ConcurrentBag<StatusCode>();
+        int next = -1;
+        var outage = Task.Run(async () =>
+        {
+            while (acknowledged.Count < 100)
+                await Task.Delay(10);
+            RabbitMq.Script("stop-app");
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            RabbitMq.Script("start-app");
+        });
+        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            for (int i; (i = Interlocked.Increment(ref next)) < total;)
+            {
+                try
+                {
+                    var answer = await fleet.Client.EnrollAsync(Enrollment("bus-outage", $"s{i:D3}", photos[i % photos.Length], wait: false),
+                        deadline: DateTime.UtcNow.AddSeconds(20));
+                    acknowledged.Add(answer.Faces[0].FaceId);
+                }
+                catch (RpcException e)
+                {
+                    errors.Add(e.StatusCode);
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(workers);
+        await outage;
+
+        var ids = acknowledged.ToArray();
+        var request = new AwaitFacesRequest { Gallery = Ref("bus-outage") };
+        request.FaceIds.Add(ids);
+        var result = await Matcher(fleet.MatcherA).AwaitFacesAsync(request, deadline: DateTime.UtcNow.AddSeconds(60));
+        Console.WriteLine($"broker outage during {total} enrollments: acknowledged {ids.Length}, failed with an error {errors.Count} " +
+                          $"({string.Join(", ", errors.GroupBy(s => s).Select(g => $"{g.Key} {g.Count()}"))}), lost {result.Pending.Count}");
+        Assert.Equal(total, ids.Length + errors.Count);
+        Assert.NotEmpty(errors); // the outage was felt
+        Assert.All(errors, status => Assert.Equal(StatusCode.Unavailable, status));
+        Assert.Empty(result.Pending); // lost = 0
+        Assert.True(result.Done);
+    }
+}
+
+/// <summary>The single-process mode's bus: MassTransit's in-memory transport, shared by the Gateway and the Matcher.</summary>
+[Collection(EnrollmentEventsCollection.Name)]
+public sealed class InMemoryBusTests(LoopbackFleet fleet) : IClassFixture<LoopbackFleet>
+{
+    [Fact]
+    public async Task Enrollment_and_deletion_travel_on_the_in_memory_bus()
+    {
+        await using var matcher = await LoopbackService.Start(MatcherHost.Build, "--Bus:Transport=InMemory");
+        var bus = matcher.App.Services.GetRequiredService<IBus>();
+        await using var gateway = await LoopbackService.Start(args => GatewayHost.Build(args, bus), "--Bus:Transport=InMemory",
+            $"--Gateway:DetectorAddress={fleet.Detector.GrpcAddress}", $"--Gateway:EmbedderAddress={fleet.Embedder.GrpcAddress}",
+            $"--Gateway:MatcherAddress={matcher.GrpcAddress}");
+        var client = new Contracts.V1.FaceMesh.FaceMeshClient(gateway.Channel);
+        var photo = new Image { Content = ByteString.CopyFrom(File.ReadAllBytes(TestPaths.Example("obama.jpg"))) };
+        double before = await Applied(matcher);
+        var enrolled = await client.EnrollAsync(new EnrollRequest { Gallery = "memory", SubjectId = "obama", Photos = { new EnrollPhoto { Image = photo } }, WaitUntilSearchable = true });
+        Assert.True(enrolled.Searchable);
+        for (int i = 0; i < 100 && await Applied(matcher) < before + 1; i++)
+            await Task.Delay(50); // the counter follows the store by a moment, and /metrics may be cached briefly
+        Assert.Equal(before + 1, await Applied(matcher)); // it came as an event, not as a direct call
+        Assert.Equal(1, (await client.DeleteSubjectAsync(new DeleteSubjectRequest { Gallery = "memory", SubjectId = "obama" })).DeletedFaces);
+        var e = await Assert.ThrowsAsync<RpcException>(() => client.GetSubjectAsync(new GetSubjectRequest { Gallery = "memory", SubjectId = "obama" }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, e.StatusCode);
+    }
+
+    private static async Task<double> Applied(LoopbackService matcher)
+    {
+        var metrics = await matcher.Http.GetStringAsync("/metrics");
+        return metrics.Contains("facemesh_enrollment_events_total{") ? PrometheusText.Sample(metrics, "facemesh_enrollment_events_total", "type=\"face_enrolled\"") : 0;
+    }
+
+    [Fact]
+    public void The_in_memory_bus_outside_the_single_process_mode_is_refused_with_the_fix()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => GatewayHost.Build(["--Bus:Transport=InMemory"]));
+        Assert.Contains("RabbitMq", e.Message);
+    }
+}

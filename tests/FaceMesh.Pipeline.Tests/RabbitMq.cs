@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace FaceMesh.Pipeline.Tests;
+
+/// <summary>
+/// The test broker started by tests/run (deploy/local/rabbitmq): isolated virtual hosts, an outage on demand,
+/// queue depths. Without a broker the tests that need one are skipped, unless FACEMESH_REQUIRE_RABBITMQ=1
+/// (set by tests/run), when they fail.
+/// </summary>
+public static class RabbitMq
+{
+    public static bool Reachable()
+    {
+        try
+        {
+            using var socket = new TcpClient();
+            socket.Connect("127.0.0.1", 5672);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Null when the broker is up; otherwise why the test is skipped (or an exception when it is required).</summary>
+    public static string? SkipReason()
+    {
+        if (Reachable())
+            return null;
+        if (Environment.GetEnvironmentVariable("FACEMESH_REQUIRE_RABBITMQ") == "1")
+            throw new InvalidOperationException("RabbitMQ is required (FACEMESH_REQUIRE_RABBITMQ=1) but nothing listens on 127.0.0.1:5672; run deploy/local/rabbitmq start.");
+        return "No RabbitMQ on 127.0.0.1:5672: run deploy/local/rabbitmq start (tests/run does).";
+    }
+
+    public static string Script(params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Path.Combine(TestPaths.RepositoryRoot, "deploy", "local", "rabbitmq"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        string output = process.StandardOutput.ReadToEnd();
+        string error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"deploy/local/rabbitmq {string.Join(' ', arguments)} failed ({process.ExitCode}): {error}");
+        return output.Trim();
+    }
+
+    public static int Messages(string virtualHost, string queue) => int.Parse(Script("messages", virtualHost, queue));
+}
