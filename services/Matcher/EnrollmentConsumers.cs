@@ -49,7 +49,7 @@ public sealed class FaceEnrolledConsumer(IVectorStore store, GalleryChanges chan
             metrics.Failures.Add(1, new("type", "face_enrolled"), new("error", error.GetType().Name));
             throw;
         }
-        changes.Applied();
+        changes.Stored(new GalleryKey(e.Tenant, e.Gallery), [e.FaceId]);
         metrics.Events.Add(1, new KeyValuePair<string, object?>("type", "face_enrolled"));
         if (e.EnrolledAt != default)
             metrics.Lag.Record(Math.Max(0, (DateTimeOffset.UtcNow - e.EnrolledAt).TotalSeconds));
@@ -71,7 +71,7 @@ public sealed class SubjectDeletedConsumer(IVectorStore store, GalleryChanges ch
             metrics.Failures.Add(1, new("type", "subject_deleted"), new("error", error.GetType().Name));
             throw;
         }
-        changes.Applied();
+        changes.Deleted();
         metrics.Events.Add(1, new KeyValuePair<string, object?>("type", "subject_deleted"));
     }
 }

@@ -57,7 +57,7 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges change
         await store.UpsertAsync(key,
             request.Faces.Select(f => new Matching.EnrolledFace(f.FaceId, request.SubjectId, f.Embedding.Values.ToArray(), f.Embedding.ModelId, f.Quality, now)).ToArray(),
             context.CancellationToken);
-        changes.Applied();
+        changes.Stored(key, request.Faces.Select(f => f.FaceId));
         return new UpsertFacesResponse { SubjectFaces = (await store.GetSubjectAsync(key, request.SubjectId, context.CancellationToken)).Count };
     });
 
@@ -70,7 +70,7 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges change
             _ = await store.CountAsync(key, context.CancellationToken) ?? throw new GalleryNotFoundException(key);
             throw new SubjectNotFoundException(key, request.SubjectId);
         }
-        changes.Applied();
+        changes.Deleted();
         return new RemoveSubjectResponse { DeletedFaces = removed };
     });
 
@@ -119,15 +119,26 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges change
         var until = DateTime.UtcNow + MaxAwait;
         if (context.Deadline != DateTime.MaxValue)
             until = new DateTime(Math.Min(until.Ticks, context.Deadline.ToUniversalTime().Ticks - TimeSpan.FromMilliseconds(100).Ticks), DateTimeKind.Utc);
-        var ids = request.FaceIds.Distinct().ToArray();
-        while (true)
+        string[] pending = request.FaceIds.Distinct().ToArray();
+        try
         {
-            var next = changes.Next(Recheck, context.CancellationToken); // taken before the check: a change after it still wakes us
-            var present = await store.ContainsFacesAsync(key, ids, context.CancellationToken);
-            var pending = request.Absent ? present.ToArray() : ids.Except(present).ToArray();
-            if (pending.Length == 0 || DateTime.UtcNow >= until)
-                return new AwaitFacesResponse { Done = pending.Length == 0, Pending = { pending } };
-            await Task.WhenAny(next, Task.Delay(until - DateTime.UtcNow, context.CancellationToken));
+            while (true)
+            {
+                // The wake-up is armed before the check: a change right after the check still wakes us.
+                var next = request.Absent
+                    ? changes.NextDeletion(Recheck, context.CancellationToken)
+                    : changes.NextStored(key, pending, Recheck, context.CancellationToken);
+                var present = await store.ContainsFacesAsync(key, pending, context.CancellationToken);
+                pending = request.Absent ? present.ToArray() : pending.Except(present).ToArray();
+                if (pending.Length == 0 || DateTime.UtcNow >= until)
+                    return new AwaitFacesResponse { Done = pending.Length == 0, Pending = { pending } };
+                await Task.WhenAny(next, Task.Delay(until - DateTime.UtcNow, context.CancellationToken));
+            }
+        }
+        finally
+        {
+            if (!request.Absent)
+                changes.Forget(key, pending);
         }
     });
 

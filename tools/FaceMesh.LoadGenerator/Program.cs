@@ -9,10 +9,27 @@ using Spectre.Console;
 
 // facemesh-load --server URL --rpc verify|identify --concurrency N [--rate R] --duration S --photos DIR
 //               [--size 250] [--gallery G --enroll DIR] [--json OUT] [--in-process PACK_DIR]
+// facemesh-load --events --matcher URL [--broker HOST] [--vhost /] --rate R --duration S [--json OUT]
 if (args.Contains("--help"))
 {
     Console.WriteLine("facemesh-load --server URL --rpc verify|identify --concurrency N [--rate PER_SECOND] --duration SECONDS " +
                       "--photos DIR [--size 250] [--gallery G] [--enroll DIR_PER_PERSON] [--warmup SECONDS] [--json OUT] [--in-process PACK_DIR (verify without the fleet)]");
+    return 0;
+}
+if (args.Contains("--events"))
+{
+    // facemesh-load --events --matcher URL [--broker HOST] [--vhost /] --rate R --duration S [--json OUT]
+    string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+    double rate = double.Parse(Arg("--rate") ?? "200", System.Globalization.CultureInfo.InvariantCulture);
+    var events = await EventLoad.Run(new Uri(Arg("--matcher") ?? "http://127.0.0.1:5030"), Arg("--broker") ?? "127.0.0.1", Arg("--vhost") ?? "/",
+        rate, TimeSpan.FromSeconds(double.Parse(Arg("--duration") ?? "20", System.Globalization.CultureInfo.InvariantCulture)), Console.WriteLine);
+    var eventsTable = new Table().AddColumns("target/s", "published", "searchable", "failed", "achieved/s", "confirm p50 ms", "lag p50 ms", "lag p95 ms", "lag p99 ms")
+        .Title("Enrollment events: RabbitMQ → Matcher, publish to searchable");
+    eventsTable.AddRow($"{events.TargetRate:F0}", $"{events.Published}", $"{events.Searchable}", $"{events.Failed}", $"{events.EventsPerSecond:F0}",
+        $"{events.ConfirmP50Ms:F1}", $"{events.LagP50Ms:F1}", $"{events.LagP95Ms:F1}", $"{events.LagP99Ms:F1}");
+    AnsiConsole.Write(eventsTable);
+    if (Arg("--json") is { } eventsJson)
+        File.WriteAllText(eventsJson, JsonSerializer.Serialize(events, new JsonSerializerOptions { WriteIndented = true }) + "\n");
     return 0;
 }
 var options = LoadOptions.Parse(args);

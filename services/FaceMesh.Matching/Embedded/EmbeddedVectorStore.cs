@@ -44,7 +44,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
 
     public GalleryCatalog Catalog { get; }
 
-    public bool IsPersistent => _log is not null;
+    public bool IsPersistent => !string.IsNullOrEmpty(_options.DataDirectory);
 
     /// <summary>How long start-up took to load the snapshot and replay the logs.</summary>
     public TimeSpan RestoreTime { get; private set; }
@@ -101,7 +101,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         {
             var index = Catalog.GetOrCreate(gallery);
             index.Validate(faces);
-            _log?.AppendUpsert(gallery, faces);
+            Log()?.AppendUpsert(gallery, faces);
             index.Upsert(faces);
         }
         SnapshotIfDue();
@@ -115,10 +115,14 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
             var index = Catalog.Find(gallery);
             if (index is null || index.FacesOf(subjectId).Count == 0)
                 return Task.FromResult(0);
-            _log?.AppendDelete(gallery, subjectId);
+            Log()?.AppendDelete(gallery, subjectId);
             return Task.FromResult(index.DeleteSubject(subjectId));
         }
     }
+
+    /// <summary>The log to write to (null in memory-only mode); a disposed durable store accepts no change.</summary>
+    private FaceLog? Log() =>
+        _log ?? (string.IsNullOrEmpty(_options.DataDirectory) ? null : throw new ObjectDisposedException(nameof(EmbeddedVectorStore), "The store is closed; its changes could not be made durable."));
 
     public Task<IReadOnlyList<IReadOnlyList<SubjectMatch>>> SearchAsync(
         GalleryKey gallery, string modelId, IReadOnlyList<float[]> queries, int topK, CancellationToken cancellation = default) =>
@@ -141,7 +145,8 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
 
     private void SnapshotIfDue()
     {
-        if (_log is null || _log.Length < _options.SnapshotAfterLogBytes || _snapshotting.CurrentCount == 0)
+        var log = _log;
+        if (log is null || log.Length < _options.SnapshotAfterLogBytes || _snapshotting.CurrentCount == 0)
             return;
         _ = Task.Run(() =>
         {
@@ -157,7 +162,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     /// </summary>
     public void Snapshot()
     {
-        if (_log is null)
+        if (string.IsNullOrEmpty(_options.DataDirectory))
             throw new InvalidOperationException("The store keeps no data directory; there is nothing to snapshot to.");
         _snapshotting.Wait();
         try
@@ -165,6 +170,8 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
             long segment;
             lock (_writes)
             {
+                if (_log is null)
+                    return; // disposed meanwhile
                 segment = _segment + 1;
                 var next = FaceLog.Open(LogPath(segment), new GalleryCatalog(), out _, out _);
                 _log.Dispose();
@@ -185,7 +192,11 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
 
     public void Dispose()
     {
+        _snapshotting.Wait(); // a snapshot being written finishes first (it replaces files a restart reads)
         lock (_writes)
+        {
             _log?.Dispose();
+            _log = null;
+        }
     }
 }

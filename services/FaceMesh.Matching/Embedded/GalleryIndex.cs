@@ -191,19 +191,22 @@ public sealed class GalleryIndex(GalleryKey key, bool quantized = false)
             .Select(kv => new SubjectFaceIds(kv.Key, kv.Value.Order(StringComparer.Ordinal).ToArray()))
             .ToArray());
 
-    /// <summary>The gallery's binding and size, then every face with its vector, under one read lock (for snapshots).</summary>
-    public void ForEachFace(Action<GalleryInfo> header, FaceVisitor visit) => Read(() =>
+    /// <summary>A copy of the gallery taken under the read lock (a memory copy: writers wait only that long), for snapshots.</summary>
+    public GalleryCopy Copy() => Read(() =>
     {
-        header(new GalleryInfo(key, ModelId ?? "", Dimension, _facesOfSubject.Count, _rows.Count));
-        for (int row = 0; row < _rows.Count; row++)
+        int dimension = Dimension;
+        // In chunks of VectorRows' block size: no single array limits the gallery's size.
+        var vectors = new float[(_rows.Count + VectorRows.BlockRows - 1) / VectorRows.BlockRows][];
+        for (int chunk = 0; chunk < vectors.Length; chunk++)
         {
-            var r = _rows[row];
-            visit(r.FaceId, r.SubjectId, r.Quality, r.EnrolledAtMs, _vectors!.Row(row));
+            int first = chunk * VectorRows.BlockRows, count = Math.Min(VectorRows.BlockRows, _rows.Count - first);
+            vectors[chunk] = new float[count * dimension];
+            for (int i = 0; i < count; i++)
+                _vectors!.Row(first + i).CopyTo(vectors[chunk].AsSpan(i * dimension, dimension));
         }
-        return 0;
+        return new GalleryCopy(new GalleryInfo(key, ModelId ?? "", dimension, _facesOfSubject.Count, _rows.Count),
+            _rows.Select(r => (r.FaceId, r.SubjectId, r.Quality, r.EnrolledAtMs)).ToArray(), vectors);
     });
-
-    public delegate void FaceVisitor(string faceId, string subjectId, float quality, long enrolledAtMs, ReadOnlySpan<float> vector);
 
     private T Read<T>(Func<T> read)
     {
@@ -218,4 +221,11 @@ public sealed class GalleryIndex(GalleryKey key, bool quantized = false)
         try { return write(); }
         finally { _lock.ExitWriteLock(); }
     }
+}
+
+/// <summary>A gallery as it was at one moment: its binding and size, each face's fields, and the vectors row after row (in chunks).</summary>
+public sealed record GalleryCopy(GalleryInfo Info, (string FaceId, string SubjectId, float Quality, long EnrolledAtMs)[] Faces, float[][] Vectors)
+{
+    public ReadOnlySpan<float> Vector(int row) =>
+        Vectors[row / VectorRows.BlockRows].AsSpan(row % VectorRows.BlockRows * Info.Dimension, Info.Dimension);
 }

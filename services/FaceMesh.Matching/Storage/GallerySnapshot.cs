@@ -27,22 +27,22 @@ public static class GallerySnapshot
                 w.Write(galleries.Count);
                 foreach (var gallery in galleries)
                 {
-                    // The gallery's writers wait while it is written; readers go on.
-                    gallery.ForEachFace(info =>
+                    // Copied in memory first: the gallery's writers wait for the copy, not for the disk.
+                    var copy = gallery.Copy();
+                    w.Write(gallery.Key.Tenant);
+                    w.Write(gallery.Key.Gallery);
+                    w.Write(copy.Info.ModelId);
+                    w.Write(copy.Info.Dimension);
+                    w.Write(copy.Faces.Length);
+                    for (int i = 0; i < copy.Faces.Length; i++)
                     {
-                        w.Write(gallery.Key.Tenant);
-                        w.Write(gallery.Key.Gallery);
-                        w.Write(info.ModelId);
-                        w.Write(info.Dimension);
-                        w.Write((int)info.Faces);
-                    }, (faceId, subjectId, quality, enrolledAt, vector) =>
-                    {
+                        var (faceId, subjectId, quality, enrolledAt) = copy.Faces[i];
                         w.Write(faceId);
                         w.Write(subjectId);
                         w.Write(quality);
                         w.Write(enrolledAt);
-                        w.Write(MemoryMarshal.AsBytes(vector));
-                    });
+                        w.Write(MemoryMarshal.AsBytes(copy.Vector(i)));
+                    }
                 }
             }
             file.Write(BitConverter.GetBytes(crc.GetCurrentHashAsUInt32()));

@@ -1,0 +1,124 @@
+using FaceMesh.Matching;
+using FaceMesh.Matching.Embedded;
+
+namespace FaceMesh.Pipeline.Tests;
+
+/// <summary>The embedded store beyond the contract: exactness of its scans, snapshots and restarts.</summary>
+public sealed class EmbeddedStoreTests
+{
+    private static readonly GalleryKey Key = new("t", "g");
+
+    private static float[][] RandomUnits(int count, int dimension, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            var v = Enumerable.Range(0, dimension).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            float norm = MathF.Sqrt(v.Sum(x => x * x));
+            return v.Select(x => x / norm).ToArray();
+        }).ToArray();
+    }
+
+    private static GalleryIndex Index(float[][] vectors, bool int8)
+    {
+        var index = new GalleryIndex(Key, int8);
+        index.Upsert(vectors.Select((v, i) => new EnrolledFace($"f{i}", $"s{i}", v, "m", 1)));
+        return index;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_top_10_equal_a_brute_force_ranking_across_blocks_and_cores(bool int8)
+    {
+        // 40,000 rows: three blocks, two scan partitions, and (int8) far more rows than re-ranked candidates.
+        var vectors = RandomUnits(40_000, 128, seed: 7);
+        var index = Index(vectors, int8);
+        var queries = RandomUnits(20, 128, seed: 8);
+        var results = index.Search(queries, "m", 10);
+        int agree = 0;
+        for (int q = 0; q < queries.Length; q++)
+        {
+            var truth = vectors.Select((v, i) => (Id: $"f{i}", Score: v.Zip(queries[q], (a, b) => a * b).Sum()))
+                .OrderByDescending(r => r.Score).Take(10).ToArray();
+            agree += results[q].Count(m => truth.Any(t => t.Id == m.FaceId));
+            // Scores are float cosines (re-ranked with floats in the int8 case), not int8 estimates.
+            Assert.Equal(truth[0].Score, results[q][0].Score, 4);
+        }
+        Assert.Equal(200, agree);
+    }
+
+    [Fact]
+    public void Deleting_rows_moves_the_last_rows_into_the_gaps_and_search_stays_exact()
+    {
+        var vectors = RandomUnits(20_000, 64, seed: 9);
+        var index = Index(vectors, int8: true);
+        for (int i = 0; i < 20_000; i += 3)
+            index.DeleteSubject($"s{i}");
+        var query = vectors[19_999];
+        var best = index.Search([query], "m", 1)[0][0];
+        Assert.Equal(("s19999", 1f), (best.SubjectId, MathF.Round(best.Score, 4)));
+        Assert.DoesNotContain(index.Search([vectors[0]], "m", 5)[0], m => m.SubjectId == "s0");
+        Assert.Equal(20_000 - 6667, index.FaceCount);
+    }
+
+    [Fact]
+    public async Task A_snapshot_plus_the_log_after_it_restores_exactly_and_older_files_are_removed()
+    {
+        var directory = TestPaths.NewTempDirectory();
+        var vectors = RandomUnits(1000, 32, seed: 10);
+        var options = new EmbeddedStoreOptions { DataDirectory = directory, SnapshotAfterLogBytes = long.MaxValue };
+        using (var store = new EmbeddedVectorStore(options))
+        {
+            await store.UpsertAsync(Key, vectors.Take(600).Select((v, i) => new EnrolledFace($"f{i}", $"s{i % 100}", v, "m", 0.5f, i)).ToArray());
+            store.Snapshot();
+            await store.UpsertAsync(Key, vectors.Skip(600).Select((v, i) => new EnrolledFace($"f{600 + i}", $"s{i % 100}", v, "m", 0.5f, i)).ToArray());
+            Assert.Equal(10, await store.DeleteSubjectAsync(Key, "s7"));
+        }
+        Assert.Equal(["log-00000001.log", "snapshot-00000001.bin"], Directory.GetFiles(directory).Select(f => Path.GetFileName(f)!).Order().ToArray());
+        using var reopened = new EmbeddedVectorStore(options);
+        var info = await reopened.CountAsync(Key);
+        Assert.Equal((99L, 990L), (info!.Subjects, info.Faces));
+        Assert.Empty(await reopened.GetSubjectAsync(Key, "s7"));
+        var face = (await reopened.GetSubjectAsync(Key, "s8")).First(f => f.FaceId == "f608");
+        Assert.Equal(vectors[608], face.Embedding);
+        Assert.Equal((0.5f, 8L), (face.Quality, face.EnrolledAtMs));
+    }
+
+    [Fact]
+    public async Task The_store_takes_a_snapshot_by_itself_when_the_log_grows_past_the_limit()
+    {
+        var directory = TestPaths.NewTempDirectory();
+        var vectors = RandomUnits(400, 64, seed: 11);
+        var options = new EmbeddedStoreOptions { DataDirectory = directory, SnapshotAfterLogBytes = 20_000 };
+        using (var store = new EmbeddedVectorStore(options))
+        {
+            for (int i = 0; i < vectors.Length; i++)
+                await store.UpsertAsync(Key, [new EnrolledFace($"f{i}", $"s{i}", vectors[i], "m", 1)]);
+            for (int i = 0; i < 100 && Directory.GetFiles(directory, "snapshot-*.bin").Length == 0; i++)
+                await Task.Delay(50);
+            Assert.NotEmpty(Directory.GetFiles(directory, "snapshot-*.bin"));
+        }
+        using var reopened = new EmbeddedVectorStore(options);
+        Assert.Equal(400L, (await reopened.CountAsync(Key))!.Faces);
+    }
+
+    [Fact]
+    public async Task A_damaged_snapshot_is_refused_with_what_to_do()
+    {
+        var directory = TestPaths.NewTempDirectory();
+        var options = new EmbeddedStoreOptions { DataDirectory = directory };
+        using (var store = new EmbeddedVectorStore(options))
+        {
+            await store.UpsertAsync(Key, RandomUnits(50, 16, seed: 12).Select((v, i) => new EnrolledFace($"f{i}", "s", v, "m", 1)).ToArray());
+            store.Snapshot();
+        }
+        var path = Directory.GetFiles(directory, "snapshot-*.bin").Single();
+        var bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 2] ^= 0x10;
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<InvalidDataException>(() => new EmbeddedVectorStore(options));
+        Assert.Contains("damaged", e.Message);
+        Assert.Contains("backup", e.Message);
+    }
+}
