@@ -206,6 +206,68 @@ public sealed class EnrollmentBusTests(BusFleet fleet) : IClassFixture<BusFleet>
     }
 
     [SkippableFact]
+    public async Task A_matcher_killed_with_sigkill_while_consuming_loses_no_confirmed_event()
+    {
+        SkipWithoutBroker();
+        // A durable Matcher process of its own (own queue), killed in the middle of 600 confirmed events and restarted
+        // on the same data directory: the events it had not acknowledged to the broker are delivered again.
+        var data = TestPaths.NewTempDirectory();
+        int grpc = LoopbackService.FreePort(), http = LoopbackService.FreePort();
+        string[] settings = [.. fleet.BusSettings, "--Bus:Queue=matcher-crash", $"--Matcher:Embedded:DataDirectory={data}",
+                             $"--Endpoints:GrpcPort={grpc}", $"--Endpoints:HttpPort={http}", "--Logging:LogLevel:Default=Warning"];
+        var process = MatcherProcess.Start(settings);
+        var events = Enumerable.Range(0, 600).Select(i => Event("bus-crash", $"s{i}", $"crash-{i}", "model-x", seed: 100 + i)).ToArray();
+        long facesAtKill = 0;
+        Task publishing;
+        try
+        {
+            await MatcherProcess.WaitReady(http);
+            publishing = fleet.Publish(events); // each Publish returns once the broker confirmed it
+            using var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}");
+            var client = new Contracts.V1.Matcher.MatcherClient(channel);
+            for (int i = 0; i < 400; i++)
+            {
+                try
+                {
+                    var stats = await client.GetGalleryStatsAsync(new GetGalleryStatsRequest { Gallery = Ref("bus-crash") });
+                    facesAtKill = stats.Faces;
+                    if (stats.Faces >= 150)
+                        break;
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+                {
+                }
+                await Task.Delay(10);
+            }
+            process.Kill(); // SIGKILL in the middle of consumption
+            await publishing; // the rest is confirmed while the Matcher is down
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill();
+            process.WaitForExit();
+        }
+        var restarted = MatcherProcess.Start(settings);
+        try
+        {
+            await MatcherProcess.WaitReady(http);
+            using var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}");
+            var request = new AwaitFacesRequest { Gallery = Ref("bus-crash") };
+            request.FaceIds.Add(events.Select(e => e.FaceId));
+            var result = await new Contracts.V1.Matcher.MatcherClient(channel).AwaitFacesAsync(request, deadline: DateTime.UtcNow.AddSeconds(60));
+            Console.WriteLine($"Matcher SIGKILL during consumption: 600 confirmed events, {facesAtKill} applied at the kill, lost {result.Pending.Count}");
+            Assert.InRange(facesAtKill, 150, 599); // the kill came in the middle
+            Assert.Empty(result.Pending);
+        }
+        finally
+        {
+            restarted.Kill();
+            restarted.WaitForExit();
+        }
+    }
+
+    [SkippableFact]
     public async Task A_broker_outage_during_500_enrollments_loses_no_acknowledged_one()
     {
         SkipWithoutBroker();

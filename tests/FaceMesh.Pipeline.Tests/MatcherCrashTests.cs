@@ -12,31 +12,10 @@ namespace FaceMesh.Pipeline.Tests;
 /// </summary>
 public sealed class MatcherCrashTests
 {
-    private static Process StartMatcher(string data, int grpc, int http) => Process.Start(new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "FaceMesh.Matcher"))
-    {
-        ArgumentList = { $"--Matcher:Embedded:DataDirectory={data}", $"--Endpoints:GrpcPort={grpc}", $"--Endpoints:HttpPort={http}", "--Logging:LogLevel:Default=Warning" },
-        WorkingDirectory = AppContext.BaseDirectory,
-        RedirectStandardOutput = true,
-        RedirectStandardError = true,
-    })!;
+    private static Process StartMatcher(string data, int grpc, int http) =>
+        MatcherProcess.Start([$"--Matcher:Embedded:DataDirectory={data}", $"--Endpoints:GrpcPort={grpc}", $"--Endpoints:HttpPort={http}", "--Logging:LogLevel:Default=Warning"]);
 
-    private static async Task WaitReady(int http)
-    {
-        using var client = new HttpClient();
-        for (int i = 0; i < 300; i++)
-        {
-            try
-            {
-                if ((await client.GetAsync($"http://127.0.0.1:{http}/readyz")).IsSuccessStatusCode)
-                    return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("The Matcher did not become ready.");
-    }
+    private static Task WaitReady(int http) => MatcherProcess.WaitReady(http);
 
     [Fact]
     public async Task Every_acknowledged_enrollment_survives_kill_9_during_a_burst()
@@ -114,5 +93,46 @@ public sealed class MatcherCrashTests
             restarted.Kill();
             restarted.WaitForExit();
         }
+    }
+}
+
+/// <summary>The Matcher as a real process (its apphost is copied next to the tests), for kill -9 tests.</summary>
+public static class MatcherProcess
+{
+    public static Process Start(IEnumerable<string> settings)
+    {
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "FaceMesh.Matcher"))
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var setting in settings)
+            start.ArgumentList.Add(setting);
+        var process = Process.Start(start)!;
+        // Drained, so a talkative process never blocks on a full pipe.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    public static async Task WaitReady(int http)
+    {
+        using var client = new HttpClient();
+        for (int i = 0; i < 300; i++)
+        {
+            try
+            {
+                if ((await client.GetAsync($"http://127.0.0.1:{http}/readyz")).IsSuccessStatusCode)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("The Matcher did not become ready.");
     }
 }
