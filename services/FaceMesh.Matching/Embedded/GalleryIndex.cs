@@ -41,20 +41,10 @@ public sealed class GalleryIndex(GalleryKey key, bool quantized = false)
             model ??= face.ModelId;
             if (dimension == 0)
                 dimension = face.Embedding.Length;
-            Check(face, model, dimension);
+            face.CheckFits(key, model, dimension);
         }
         return 0;
     });
-
-    private void Check(EnrolledFace face, string model, int dimension)
-    {
-        if (string.IsNullOrEmpty(face.FaceId) || string.IsNullOrEmpty(face.SubjectId))
-            throw new ArgumentException("Every face needs a face id and a subject id.");
-        if (face.ModelId != model)
-            throw new ModelMismatchException(key, model, face.ModelId);
-        if (face.Embedding.Length != dimension || dimension == 0)
-            throw new ArgumentException($"Face '{face.FaceId}' has {face.Embedding.Length} values; gallery '{key.Gallery}' holds {dimension}-d embeddings.");
-    }
 
     /// <summary>Adds or replaces faces (by face id): a redelivered face is the same face.</summary>
     public void Upsert(IEnumerable<EnrolledFace> faces) => Write(() =>
@@ -66,7 +56,7 @@ public sealed class GalleryIndex(GalleryKey key, bool quantized = false)
                 ModelId = face.ModelId;
                 _vectors = new VectorRows(face.Embedding.Length, quantized);
             }
-            Check(face, ModelId, _vectors!.Dimension);
+            face.CheckFits(key, ModelId, _vectors!.Dimension);
             var subject = face.SubjectId;
             if (_rowOfFace.TryGetValue(face.FaceId, out int row))
                 Unlink(_rows[row]);

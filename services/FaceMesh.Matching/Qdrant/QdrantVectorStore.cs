@@ -129,14 +129,7 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
         string model = binding?.ModelId ?? faces[0].ModelId;
         int dimension = binding?.Dimension ?? faces[0].Embedding.Length;
         foreach (var face in faces)
-        {
-            if (string.IsNullOrEmpty(face.FaceId) || string.IsNullOrEmpty(face.SubjectId))
-                throw new ArgumentException("Every face needs a face id and a subject id.");
-            if (face.ModelId != model)
-                throw new ModelMismatchException(gallery, model, face.ModelId);
-            if (face.Embedding.Length != dimension || dimension == 0)
-                throw new ArgumentException($"Face '{face.FaceId}' has {face.Embedding.Length} values; gallery '{gallery.Gallery}' holds {dimension}-d embeddings.");
-        }
+            face.CheckFits(gallery, model, dimension);
         binding ??= await Bind(gallery, model, dimension, cancellation);
         var points = faces.Select(face => new PointStruct
         {
