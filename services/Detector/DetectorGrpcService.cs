@@ -11,16 +11,24 @@ public sealed class DetectorGrpcService(DetectorModel model) : Contracts.V1.Dete
 {
     public override Task<DetectFacesResponse> Detect(DetectFacesRequest request, ServerCallContext context)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         RgbImage image;
-        try
+        using (var decode = DetectorMetrics.Source.StartActivity("decode"))
         {
-            image = ImageDecoder.Decode(request.Image?.Content.ToByteArray() ?? [], model.Limits);
-        }
-        catch (InvalidImageException e)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+            decode?.SetTag("facemesh.image.bytes", request.Image?.Content.Length ?? 0);
+            try
+            {
+                image = ImageDecoder.Decode(request.Image?.Content.ToByteArray() ?? [], model.Limits);
+            }
+            catch (InvalidImageException e)
+            {
+                decode?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
+                throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+            }
         }
         var faces = model.Finder.Detect(image, request.MultiScale);
+        DetectorMetrics.Duration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
+        DetectorMetrics.Faces.Record(faces.Count);
         int limit = request.MaxFaces > 0 ? Math.Min(request.MaxFaces, model.MaxFaces) : model.MaxFaces;
         var kept = faces.OrderByDescending(f => f.Box.Area).Take(limit).ToArray();
         var response = new DetectFacesResponse

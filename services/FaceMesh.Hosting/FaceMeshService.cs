@@ -6,15 +6,25 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace FaceMesh.Hosting;
 
 /// <summary>
 /// The start-up every FaceMesh service shares: <see cref="CreateBuilder"/> sets up the two endpoints,
-/// gRPC with health and reflection, readiness and Prometheus metrics; <see cref="MapFaceMeshEndpoints"/>
-/// maps the health, readiness and metrics routes onto the HTTP/1.1 port only.
+/// gRPC with health and reflection, readiness, and OpenTelemetry (traces, metrics, logs);
+/// <see cref="MapFaceMeshEndpoints"/> maps the health, readiness and metrics routes onto the HTTP/1.1 port only.
+/// Telemetry: traces of incoming and outgoing gRPC calls (W3C trace context), of MassTransit's publishes and
+/// consumes (the context travels in the message headers), and FaceMesh's own spans (<c>FaceMesh.*</c> sources);
+/// metrics of every <c>FaceMesh.*</c> meter, ASP.NET Core and the .NET runtime (GC, thread pool, CPU, memory)
+/// on <c>/metrics</c>; logs with the trace and span ids in their scope. Traces, metrics and logs go to an OTLP
+/// collector when the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (with <c>OTEL_*</c> settings);
+/// <c>OTEL_SDK_DISABLED=true</c> turns the SDK off (the overhead baseline).
 /// </summary>
 public static class FaceMeshService
 {
@@ -32,13 +42,44 @@ public static class FaceMeshService
             kestrel.Listen(address, endpoints.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
         builder.Services.AddSingleton<Readiness>();
-        builder.Services.AddGrpc(grpc => grpc.EnableDetailedErrors = false);
+        builder.Services.AddSingleton(new ServiceIdentity(serviceName));
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.EnableDetailedErrors = false;
+            grpc.Interceptors.Add<RpcMetricsInterceptor>();
+        });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<Readiness>("ready");
-        builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(serviceName))
-            .WithMetrics(metrics => metrics.AddMeter(MeterPrefix + "*").AddPrometheusExporter());
+        AddTelemetry(builder, serviceName);
         return builder;
+    }
+
+    private static readonly string[] QuietPaths = ["/metrics", "/healthz", "/readyz", "/grpc.health.v1.Health/Check"];
+
+    private static void AddTelemetry(WebApplicationBuilder builder, string serviceName)
+    {
+        bool otlp = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: Environment.MachineName + "-" + Environment.ProcessId))
+            .WithMetrics(metrics => metrics
+                .AddMeter(MeterPrefix + "*")
+                .AddMeter("System.Runtime")                   // GC, thread pool, CPU time, working set (.NET 9+)
+                .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                .AddPrometheusExporter())
+            .WithTracing(tracing => tracing
+                .AddSource(MeterPrefix + "*", "MassTransit")
+                .AddAspNetCoreInstrumentation(o => o.Filter = http => !QuietPaths.Contains(http.Request.Path.Value))
+                .AddHttpClientInstrumentation())
+            .WithLogging(configureBuilder: null, configureOptions: options =>
+            {
+                options.IncludeFormattedMessage = true;
+                options.IncludeScopes = true;
+            });
+        if (otlp)
+            telemetry.UseOtlpExporter(); // endpoint, protocol, headers from OTEL_EXPORTER_OTLP_*
+        // Console logs carry the trace and span ids (in their scope), so a log line leads to its trace.
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        builder.Logging.AddSimpleConsole(o => o.IncludeScopes = true);
     }
 
     /// <summary>

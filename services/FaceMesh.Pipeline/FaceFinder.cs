@@ -46,7 +46,15 @@ public sealed class FaceFinder : IDisposable
     public IReadOnlyList<Face> Detect(RgbImage image, bool? multiScale = null, float? scoreThreshold = null)
     {
         var detector = multiScale ?? Options.MultiScale ? _pyramid : _detector;
-        var detections = detector.Detect(image, scoreThreshold ?? Options.ScoreThreshold);
+        IReadOnlyList<DetectedFace> detections;
+        using (var span = PipelineTelemetry.Source.StartActivity("detect"))
+        {
+            detections = detector.Detect(image, scoreThreshold ?? Options.ScoreThreshold);
+            span?.SetTag("facemesh.image.pixels", (long)image.Width * image.Height);
+            span?.SetTag("facemesh.faces", detections.Count);
+        }
+        using var align = detections.Count > 0 ? PipelineTelemetry.Source.StartActivity("align") : null;
+        align?.SetTag("facemesh.faces", detections.Count);
         return detections.Select(d => Describe(image, d)).ToArray();
     }
 

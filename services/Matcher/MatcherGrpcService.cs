@@ -21,7 +21,12 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges change
         string model = request.Queries[0].ModelId;
         if (request.Queries.Any(q => q.ModelId != model))
             throw new ArgumentException("Every query of one search must come from the same model.");
+        using var span = MatcherMetrics.Source.StartActivity("search");
+        span?.SetTag("facemesh.queries", request.Queries.Count);
+        span?.SetTag("facemesh.top_k", request.TopK);
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var results = await store.SearchAsync(key, model, request.Queries.Select(q => q.Values.ToArray()).ToArray(), request.TopK, context.CancellationToken);
+        MatcherMetrics.Shared.SearchDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
         foreach (var matches in results)
         {
             var result = new SearchResult();

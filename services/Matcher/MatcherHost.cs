@@ -24,7 +24,7 @@ public static class MatcherHost
                 : new EmbeddedVectorStore(options.Embedded, message => log.LogInformation("{Message}", message));
         });
         builder.Services.AddSingleton<GalleryChanges>();
-        builder.Services.AddSingleton(EnrollmentMetrics.Shared);
+        builder.Services.AddSingleton(MatcherMetrics.Shared);
         var bus = FaceMeshBus.ReadOptions(builder.Configuration);
         if (bus.Enabled)
             builder.Services.AddFaceMeshBus(bus, consumers =>
@@ -37,7 +37,11 @@ public static class MatcherHost
         app.MapGrpcService<MatcherGrpcService>();
         app.MapFaceMeshEndpoints();
         // The galleries are restored (the embedded store's snapshot and log) before the service reports ready.
-        app.Services.GetRequiredService<IVectorStore>();
+        if (app.Services.GetRequiredService<IVectorStore>() is EmbeddedVectorStore embedded)
+        {
+            MatcherMetrics.Shared.Observe(embedded);
+            app.Lifetime.ApplicationStopped.Register(() => MatcherMetrics.Shared.Forget(embedded));
+        }
         app.Services.GetRequiredService<Readiness>().MarkReady();
         return app;
     }

@@ -13,7 +13,7 @@ namespace FaceMesh.Pipeline.Embedding;
 /// </summary>
 public sealed class EmbeddingBatcher : IAsyncDisposable
 {
-    private sealed record Item(RgbImage Crop, bool Flip, long EnqueuedAt, TaskCompletionSource<float[]> Result);
+    private sealed record Item(RgbImage Crop, bool Flip, long EnqueuedAt, TaskCompletionSource<float[]> Result, ActivityContext Context);
 
     private readonly FaceEmbedder _embedder;
     private readonly BatchingOptions _options;
@@ -53,8 +53,12 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
             throw new EmbedderBusyException(
                 $"The embedder queue is full ({_options.QueueCapacity} crops waiting or in inference); retry after a short back-off.");
         }
+        using var span = PipelineTelemetry.Source.StartActivity("embed");
+        span?.SetTag("facemesh.crops", crops.Count);
+        span?.SetTag("facemesh.flip", flip);
         long now = Stopwatch.GetTimestamp();
-        var items = crops.Select(c => new Item(c, flip, now, new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously))).ToArray();
+        var context = Activity.Current?.Context ?? default;
+        var items = crops.Select(c => new Item(c, flip, now, new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously), context)).ToArray();
         foreach (var item in items)
             _queue.Writer.TryWrite(item);
         var results = await Task.WhenAll(items.Select(i => i.Result.Task)).WaitAsync(cancellation).ConfigureAwait(false);
@@ -108,6 +112,11 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
     {
         var wait = Stopwatch.GetElapsedTime(batch.Min(i => i.EnqueuedAt));
         long start = Stopwatch.GetTimestamp();
+        // One model run serves several requests: its span links to each of their embed spans.
+        var links = batch.Select(i => i.Context).Where(c => c != default).Distinct().Select(c => new ActivityLink(c));
+        using var span = PipelineTelemetry.Source.StartActivity("embed.batch", ActivityKind.Internal, parentContext: default, links: links);
+        span?.SetTag("facemesh.batch_size", batch.Sum(i => i.Flip ? 2 : 1));
+        span?.SetTag("facemesh.queue_wait_ms", wait.TotalMilliseconds);
         try
         {
             // Crops with and without flip augmentation go through the model in their own runs.
