@@ -1,0 +1,73 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace FaceMesh.Training.Backbones;
+
+/// <summary>
+/// The ImageNet ResNet-18 (He et al., 2016; torchvision's layout and parameter names: conv1, bn1, layer1.0.conv1,
+/// …), so ImageNet weights can be loaded into it, with the classifier replaced by the face embedding neck:
+/// BN → dropout → flatten → linear → BN. On a 112×112 face the last stage is 4×4.
+/// </summary>
+public sealed class ResNet18 : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly MaxPool2d maxpool;
+    private readonly Sequential layer1, layer2, layer3, layer4, neck;
+
+    public ResNet18(int embeddingSize = 512, double dropout = 0, int inputSize = 112) : base(nameof(ResNet18))
+    {
+        conv1 = Conv2d(3, 64, 7, stride: 2, padding: 3, bias: false);
+        bn1 = BatchNorm2d(64);
+        maxpool = MaxPool2d(3, stride: 2, padding: 1);
+        layer1 = Stage(64, 64, 1);
+        layer2 = Stage(64, 128, 2);
+        layer3 = Stage(128, 256, 2);
+        layer4 = Stage(256, 512, 2);
+        int side = inputSize;
+        for (int i = 0; i < 5; i++)
+            side = (side + 1) / 2; // conv1, maxpool, layer2..4 halve (rounding up)
+        neck = Sequential(("bn", BatchNorm2d(512)), ("dropout", Dropout(dropout)), ("flatten", Flatten()),
+                          ("fc", Linear(512 * side * side, embeddingSize)), ("features", BatchNorm1d(embeddingSize)));
+        RegisterComponents();
+    }
+
+    /// <summary>The parameters and buffers that ImageNet weights fill (everything but the neck).</summary>
+    public IEnumerable<(string Name, Tensor Tensor)> ImageNetState() =>
+        state_dict().Where(kv => !kv.Key.StartsWith("neck.", StringComparison.Ordinal)).Select(kv => (kv.Key, kv.Value));
+
+    public override Tensor forward(Tensor x)
+    {
+        x = maxpool.forward(functional.relu(bn1.forward(conv1.forward(x))));
+        return neck.forward(layer4.forward(layer3.forward(layer2.forward(layer1.forward(x)))));
+    }
+
+    private static Sequential Stage(int input, int output, int stride) =>
+        Sequential(("0", new BasicBlock(input, output, stride)), ("1", new BasicBlock(output, output, 1)));
+
+    private sealed class BasicBlock : Module<Tensor, Tensor>
+    {
+        private readonly Conv2d conv1, conv2;
+        private readonly BatchNorm2d bn1, bn2;
+        private readonly Sequential? downsample;
+
+        public BasicBlock(int input, int output, int stride) : base(nameof(BasicBlock))
+        {
+            conv1 = Conv2d(input, output, 3, stride: stride, padding: 1, bias: false);
+            bn1 = BatchNorm2d(output);
+            conv2 = Conv2d(output, output, 3, padding: 1, bias: false);
+            bn2 = BatchNorm2d(output);
+            if (stride != 1 || input != output)
+                downsample = Sequential(("0", Conv2d(input, output, 1, stride: stride, bias: false)), ("1", BatchNorm2d(output)));
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            var y = bn2.forward(conv2.forward(functional.relu(bn1.forward(conv1.forward(x)))));
+            return functional.relu(y + (downsample?.forward(x) ?? x));
+        }
+    }
+}
