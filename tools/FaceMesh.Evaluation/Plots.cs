@@ -66,4 +66,30 @@ public static class Plots
         plot.ShowLegend(Alignment.LowerLeft);
         plot.SavePng(path, 800, 600);
     }
+
+    /// <summary>Training curves: loss (left axis) and accuracies (right axis, 0 to 1) per epoch.</summary>
+    public static void TrainingCurves(string path, string title, IReadOnlyList<double> epochs, IReadOnlyList<double> loss,
+        IEnumerable<(string Label, IReadOnlyList<double> Values)> accuracies)
+    {
+        var plot = NewPlot();
+        var lossLine = plot.Add.ScatterLine(epochs.ToArray(), loss.ToArray());
+        lossLine.LegendText = "training loss";
+        lossLine.LineWidth = 2;
+        var right = plot.Axes.Right;
+        foreach (var (label, values) in accuracies)
+        {
+            var line = plot.Add.ScatterLine(epochs.Take(values.Count).ToArray(), values.ToArray());
+            line.LegendText = label;
+            line.LineWidth = 2;
+            line.Axes.YAxis = right;
+        }
+        right.Min = 0;
+        right.Max = 1;
+        right.Label.Text = "accuracy";
+        plot.Title(title);
+        plot.XLabel("epoch");
+        plot.YLabel("loss");
+        plot.ShowLegend(Alignment.UpperRight);
+        plot.SavePng(path, 800, 600);
+    }
 }

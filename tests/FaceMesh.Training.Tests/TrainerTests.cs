@@ -1,0 +1,140 @@
+using FaceMesh.Imaging;
+using FaceMesh.Pipeline;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FaceMesh.Training.Tests;
+
+/// <summary>Aligned crops of eight celeba-dev identities, made once with the default model pack.</summary>
+public sealed class AlignedCrops
+{
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "facemesh-train-tests", Guid.NewGuid().ToString("N"));
+
+    public AlignedCrops()
+    {
+        var repo = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(repo, "FaceMesh.sln")))
+            repo = Path.GetDirectoryName(repo)!;
+        var celeba = Path.Combine(repo, "..", "shared", "datasets", "celeba-dev");
+        using var pipeline = FacePipeline.Open(Path.Combine(repo, "deploy", "models", "default"));
+        foreach (var identity in Directory.GetDirectories(celeba).Order(StringComparer.Ordinal).Take(8))
+        {
+            var folder = Directory.CreateDirectory(Path.Combine(Root, Path.GetFileName(identity))).FullName;
+            foreach (var photo in Directory.GetFiles(identity, "*.jpg").Order(StringComparer.Ordinal).Take(12))
+                if (pipeline.FindPrimary(ImageDecoder.Decode(File.ReadAllBytes(photo))) is { } face)
+                    File.WriteAllBytes(Path.Combine(folder, Path.GetFileNameWithoutExtension(photo) + ".png"), ImageEncoder.Encode(face.AlignedCrop));
+        }
+        // An LFW-format pairs file over the two held-out identities (crops that exist): 10 folds of one same and one different pair.
+        var held = Directory.GetDirectories(Root).Select(Path.GetFileName).Order(StringComparer.Ordinal).TakeLast(2).ToArray();
+        int[] Numbers(string identity) => Directory.GetFiles(Path.Combine(Root, identity), "*.png")
+            .Select(f => int.Parse(Path.GetFileNameWithoutExtension(f).Split('_')[^1])).Order().ToArray();
+        var (a, b) = (Numbers(held[0]!), Numbers(held[1]!));
+        var lines = new List<string> { "10\t1" };
+        for (int fold = 0; fold < 10; fold++)
+        {
+            var own = fold % 2 == 0 ? a : b;
+            lines.Add($"{held[fold % 2]}\t{own[fold % own.Length]}\t{own[(fold + 1) % own.Length]}");
+            lines.Add($"{held[0]}\t{a[fold % a.Length]}\t{held[1]}\t{b[(fold + 3) % b.Length]}");
+        }
+        File.WriteAllLines(Path.Combine(Root, "pairs.txt"), lines);
+    }
+}
+
+/// <summary>Small, quick training runs on real aligned faces (MobileFaceNet, a few steps).</summary>
+public sealed class TrainerTests(AlignedCrops crops) : IClassFixture<AlignedCrops>
+{
+    private TrainingConfig Config(string name, string loss = "arcface", int epochs = 3, double learningRate = 0.05) => new()
+    {
+        Data = crops.Root,
+        HeldOutIdentities = 2,
+        Output = Path.Combine(crops.Root + "-runs", name),
+        Backbone = "mobilefacenet",
+        Loss = loss,
+        Scale = 16,
+        Margin = 0.2,
+        LearningRate = learningRate,
+        WarmupEpochs = 0.5,
+        Epochs = epochs,
+        BatchSize = 16,
+        P = 4,
+        K = 4,
+        Seed = 7,
+    };
+
+    [Theory]
+    [InlineData("arcface", 4, 0.05)]
+    [InlineData("triplet", 8, 0.2)]
+    public void A_tiny_run_lowers_the_training_loss_and_writes_its_report(string loss, int epochs, double learningRate)
+    {
+        var config = Config("tiny-" + loss, loss, epochs, learningRate);
+        using var trainer = new Trainer(config, _ => { });
+        var history = trainer.Run();
+        Assert.Equal(epochs, history.Count);
+        Assert.True(history[^1].Loss < history[0].Loss * 0.9, $"loss per epoch: {string.Join(", ", history.Select(h => h.Loss.ToString("F3")))}");
+        Assert.True(File.Exists(Path.Combine(config.Output, "metrics.json")));
+        Assert.True(new FileInfo(Path.Combine(config.Output, "curves.png")).Length > 10_000);
+        Assert.Equal(epochs, Directory.GetDirectories(Path.Combine(config.Output, "checkpoints")).Length);
+    }
+
+    [Fact]
+    public void A_resumed_run_ends_with_the_same_weights_as_an_uninterrupted_one()
+    {
+        var straight = Config("straight", epochs: 2);
+        using (var trainer = new Trainer(straight, _ => { }))
+            trainer.Run();
+
+        var interrupted = Config("interrupted", epochs: 2);
+        int stepsPerEpoch = (new Data.FaceFolder(crops.Root, 2).Train.Count) / interrupted.BatchSize;
+        using (var first = new Trainer(interrupted with { MaxSteps = stepsPerEpoch }, _ => { }))
+            Assert.Single(first.Run()); // stops after the first epoch, as a crash after its checkpoint would
+        using var resumed = new Trainer(interrupted, _ => { });
+        Assert.True(resumed.Resume());
+        Assert.Equal(1, resumed.Epoch);
+        resumed.Run();
+
+        using var reference = new Trainer(straight, _ => { });
+        Assert.True(reference.Resume()); // the uninterrupted run's final checkpoint
+        var a = reference.Backbone.state_dict();
+        var b = resumed.Backbone.state_dict();
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        foreach (var (name, tensor) in a)
+            Assert.True(tensor.to_type(ScalarType.Float64).allclose(b[name].to_type(ScalarType.Float64), rtol: 0, atol: 1e-6), $"{name} differs");
+    }
+
+    [Fact]
+    public void The_held_out_evaluation_runs_the_lfw_protocol_on_unseen_identities()
+    {
+        var config = Config("evaluated", epochs: 1) with { EvalPairs = Path.Combine(crops.Root, "pairs.txt") };
+        using var trainer = new Trainer(config, _ => { });
+        var metrics = trainer.Run()[0];
+        Assert.Equal(0, metrics.PairsSkipped);
+        Assert.InRange(metrics.HeldOutAccuracy!.Value, 0.0, 1.0);
+        Assert.NotNull(metrics.TarAtFar1e2);
+        // The held-out identities are not among the training classes.
+        var data = new Data.FaceFolder(crops.Root, 2);
+        Assert.Equal(6, data.TrainIdentities.Count);
+        Assert.Empty(data.TrainIdentities.Intersect(data.HeldOutIdentities));
+    }
+
+    [Fact]
+    public void The_learning_rate_warms_up_then_decays()
+    {
+        var config = new TrainingConfig { LearningRate = 0.1, WarmupEpochs = 1, Epochs = 4, Schedule = "cosine" };
+        Assert.Equal(0.1 * 1 / 10, Trainer.LearningRateAt(config, 0, 10), 9);
+        Assert.Equal(0.1, Trainer.LearningRateAt(config, 9, 10), 9);
+        Assert.Equal(0.1 * 0.5 * (1 + Math.Cos(Math.PI * 15.0 / 30)), Trainer.LearningRateAt(config, 25, 10), 9);
+        var step = config with { Schedule = "step", StepEpochs = [2, 3], StepGamma = 0.1 };
+        Assert.Equal(0.1, Trainer.LearningRateAt(step, 15, 10), 9);
+        Assert.Equal(0.01, Trainer.LearningRateAt(step, 25, 10), 9);
+        Assert.Equal(0.001, Trainer.LearningRateAt(step, 35, 10), 9);
+    }
+
+    [Fact]
+    public void A_misspelled_setting_in_the_config_file_is_refused()
+    {
+        var path = Path.Combine(crops.Root, "bad.json");
+        File.WriteAllText(path, """{ "data": "x", "lerningRate": 0.1 }""");
+        var e = Assert.Throws<InvalidDataException>(() => TrainingConfig.Load(path));
+        Assert.Contains("lerningRate", e.Message);
+    }
+}
