@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using FaceMesh.Training.Export;
 
 namespace FaceMesh.Training.Backbones;
 
@@ -11,7 +12,7 @@ namespace FaceMesh.Training.Backbones;
 /// channels, each halving the resolution (to 7×7), then the embedding neck: BN → dropout → flatten →
 /// linear → BN (the "BN-neck", whose output is the embedding).
 /// </summary>
-public sealed class IResNet : Module<Tensor, Tensor>
+public sealed class IResNet : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Sequential _stem, _stages, _neck;
 
@@ -52,7 +53,10 @@ public sealed class IResNet : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => _neck.forward(_stages.forward(_stem.forward(x)));
 
-    private sealed class Block : Module<Tensor, Tensor>
+    public string ExportOnnx(OnnxGraph graph, string input, string prefix) =>
+        OnnxExporter.Module(graph, _neck, OnnxExporter.Module(graph, _stages, OnnxExporter.Module(graph, _stem, input, prefix + ".stem"), prefix + ".stages"), prefix + ".neck");
+
+    private sealed class Block : Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly Sequential _body;
         private readonly Sequential? _shortcut;
@@ -72,5 +76,9 @@ public sealed class IResNet : Module<Tensor, Tensor>
         }
 
         public override Tensor forward(Tensor x) => _body.forward(x) + (_shortcut?.forward(x) ?? x);
+
+        public string ExportOnnx(OnnxGraph graph, string input, string prefix) => OnnxExporter.Add(graph,
+            OnnxExporter.Module(graph, _body, input, prefix + ".body"),
+            _shortcut is null ? input : OnnxExporter.Module(graph, _shortcut, input, prefix + ".shortcut"), prefix);
     }
 }

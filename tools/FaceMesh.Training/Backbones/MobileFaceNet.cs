@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using FaceMesh.Training.Export;
 
 namespace FaceMesh.Training.Backbones;
 
@@ -11,7 +12,7 @@ namespace FaceMesh.Training.Backbones;
 /// convolution (7×7, linear) instead of pooling, a 1×1 to the embedding size and BN (the BN-neck).
 /// About a million parameters: the small backbone for CPUs and phones.
 /// </summary>
-public sealed class MobileFaceNet : Module<Tensor, Tensor>
+public sealed class MobileFaceNet : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Sequential _body;
 
@@ -41,11 +42,13 @@ public sealed class MobileFaceNet : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => _body.forward(x);
 
+    public string ExportOnnx(OnnxGraph graph, string input, string prefix) => OnnxExporter.Module(graph, _body, input, prefix);
+
     private static Sequential ConvBnPrelu(int input, int output, int kernel, int stride, int padding, int groups = 1) =>
         Sequential(("conv", Conv2d(input, output, kernel, stride: stride, padding: padding, groups: groups, bias: false)),
                    ("bn", BatchNorm2d(output)), ("prelu", PReLU(output)));
 
-    private sealed class Bottleneck : Module<Tensor, Tensor>
+    private sealed class Bottleneck : Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly Sequential _body;
         private readonly bool _residual;
@@ -62,5 +65,11 @@ public sealed class MobileFaceNet : Module<Tensor, Tensor>
         }
 
         public override Tensor forward(Tensor x) => _residual ? x + _body.forward(x) : _body.forward(x);
+
+        public string ExportOnnx(OnnxGraph graph, string input, string prefix)
+        {
+            var body = OnnxExporter.Module(graph, _body, input, prefix);
+            return _residual ? OnnxExporter.Add(graph, input, body, prefix) : body;
+        }
     }
 }

@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using FaceMesh.Training.Export;
 
 namespace FaceMesh.Training.Backbones;
 
@@ -10,7 +11,7 @@ namespace FaceMesh.Training.Backbones;
 /// …), so ImageNet weights can be loaded into it, with the classifier replaced by the face embedding neck:
 /// BN → dropout → flatten → linear → BN. On a 112×112 face the last stage is 4×4.
 /// </summary>
-public sealed class ResNet18 : Module<Tensor, Tensor>
+public sealed class ResNet18 : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -44,10 +45,20 @@ public sealed class ResNet18 : Module<Tensor, Tensor>
         return neck.forward(layer4.forward(layer3.forward(layer2.forward(layer1.forward(x)))));
     }
 
+    public string ExportOnnx(OnnxGraph graph, string input, string prefix)
+    {
+        var x = OnnxExporter.Module(graph, conv1, input, prefix + ".conv1");
+        x = graph.Node("Relu", prefix, [OnnxExporter.Module(graph, bn1, x, prefix + ".bn1")]);
+        x = OnnxExporter.Module(graph, maxpool, x, prefix + ".maxpool");
+        foreach (var (name, stage) in new[] { ("layer1", layer1), ("layer2", layer2), ("layer3", layer3), ("layer4", layer4) })
+            x = OnnxExporter.Module(graph, stage, x, $"{prefix}.{name}");
+        return OnnxExporter.Module(graph, neck, x, prefix + ".neck");
+    }
+
     private static Sequential Stage(int input, int output, int stride) =>
         Sequential(("0", new BasicBlock(input, output, stride)), ("1", new BasicBlock(output, output, 1)));
 
-    private sealed class BasicBlock : Module<Tensor, Tensor>
+    private sealed class BasicBlock : Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly Conv2d conv1, conv2;
         private readonly BatchNorm2d bn1, bn2;
@@ -68,6 +79,15 @@ public sealed class ResNet18 : Module<Tensor, Tensor>
         {
             var y = bn2.forward(conv2.forward(functional.relu(bn1.forward(conv1.forward(x)))));
             return functional.relu(y + (downsample?.forward(x) ?? x));
+        }
+
+        public string ExportOnnx(OnnxGraph graph, string input, string prefix)
+        {
+            var y = OnnxExporter.Module(graph, conv1, input, prefix + ".conv1");
+            y = graph.Node("Relu", prefix, [OnnxExporter.Module(graph, bn1, y, prefix + ".bn1")]);
+            y = OnnxExporter.Module(graph, bn2, OnnxExporter.Module(graph, conv2, y, prefix + ".conv2"), prefix + ".bn2");
+            var shortcut = downsample is null ? input : OnnxExporter.Module(graph, downsample, input, prefix + ".downsample");
+            return graph.Node("Relu", prefix, [OnnxExporter.Add(graph, y, shortcut, prefix)]);
         }
     }
 }

@@ -13,7 +13,9 @@ shim="$dir/libfacemesh_glibcxx_shim.so"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 [ -f "$lib" ] || { echo "patch-torchsharp: $lib not found" >&2; exit 1; }
 if strings "$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')" | grep -q '^GLIBCXX_3\.4\.32$'; then exit 0; fi
-[ -f "$shim" ] && readelf -d "$lib" | grep -q 'libfacemesh_glibcxx_shim.so' && exit 0
+patched=0
+readelf -d "$lib" | grep -q 'libfacemesh_glibcxx_shim.so' && patched=1
+[ -f "$shim" ] && [ "$patched" = 1 ] && exit 0
 if ! command -v patchelf >/dev/null || ! command -v g++ >/dev/null; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends patchelf g++) >&2 \
     || { echo "patch-torchsharp: patchelf and g++ are needed (apt-get install patchelf g++; root and the Debian registry)" >&2; exit 1; }
@@ -22,6 +24,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 printf 'namespace std { void ios_base_library_init() {} }\n' >"$work/shim.cpp"
 g++ -shared -fPIC -O2 -o "$work/libfacemesh_glibcxx_shim.so" "$work/shim.cpp"
+if [ "$patched" = 1 ]; then cp "$work/libfacemesh_glibcxx_shim.so" "$shim"; exit 0; fi   # the library was patched; only the shim was missing
 cp "$lib" "$work/lib.so"
 patchelf --clear-symbol-version _ZSt21ios_base_library_initv "$work/lib.so"
 python3 "$here/mark-version-weak.py" "$work/lib.so" GLIBCXX_3.4.32 >&2
