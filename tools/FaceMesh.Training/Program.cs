@@ -1,9 +1,22 @@
 // facemesh-train CONFIG.json [--resume]   (or: tools/facemesh train CONFIG.json [--resume])
+// facemesh-train --throughput [--batch 32] [--steps 10]   training images/s per backbone
 // Trains a face embedding model as the config says; see TrainingConfig.cs for the fields and
 // tools/FaceMesh.Training/experiments/ for examples. Writes checkpoints, metrics.json and curves.png
 // into the config's output folder; --resume continues from its newest checkpoint.
 using FaceMesh.Training;
 
+if (args.Contains("--throughput"))
+{
+    // facemesh-train --throughput [--batch 32] [--steps 10]: images/s of training steps per backbone.
+    string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
+    var rows = Throughput.Measure(["mobilefacenet", "iresnet18", "resnet18", "iresnet34", "iresnet50"], int.Parse(Arg("--batch", "32")), 2,
+        int.Parse(Arg("--steps", "10")), Console.WriteLine);
+    Console.WriteLine("| backbone | parameters | batch | median step | images/s |");
+    Console.WriteLine("|---|---|---|---|---|");
+    foreach (var r in rows)
+        Console.WriteLine($"| {r.Backbone} | {r.Parameters / 1e6:F1} M | {r.Batch} | {r.MedianStepSeconds * 1000:F0} ms | {r.ImagesPerSecond:F1} |");
+    return 0;
+}
 if (args.Length == 0 || args.Contains("--help"))
 {
     Console.WriteLine("facemesh train CONFIG.json [--resume]   — see tools/FaceMesh.Training/TrainingConfig.cs for the fields");
