@@ -117,6 +117,17 @@ public sealed class TrainerTests(AlignedCrops crops) : IClassFixture<AlignedCrop
     }
 
     [Fact]
+    public void An_imagenet_initialised_resnet18_fine_tunes()
+    {
+        var config = Config("imagenet", epochs: 2) with { Backbone = "resnet18", Pretrained = "imagenet" };
+        using var trainer = new Trainer(config, _ => { });
+        var history = trainer.Run();
+        Assert.True(history[^1].Loss < history[0].Loss, $"loss per epoch: {string.Join(", ", history.Select(h => h.Loss.ToString("F3")))}");
+        var e = Assert.Throws<ArgumentException>(() => Trainer.CreateBackbone(new TrainingConfig { Backbone = "iresnet18", Pretrained = "imagenet" }));
+        Assert.Contains("resnet18 only", e.Message);
+    }
+
+    [Fact]
     public void The_learning_rate_warms_up_then_decays()
     {
         var config = new TrainingConfig { LearningRate = 0.1, WarmupEpochs = 1, Epochs = 4, Schedule = "cosine" };

@@ -62,7 +62,19 @@ public sealed class Trainer : IDisposable
     public IReadOnlyList<EpochMetrics> History => _history;
     public int Epoch => _epoch;
 
-    public static nn.Module<Tensor, Tensor> CreateBackbone(TrainingConfig config) => config.Backbone switch
+    public static nn.Module<Tensor, Tensor> CreateBackbone(TrainingConfig config)
+    {
+        if (config.Pretrained.Length == 0)
+            return CreateFromScratch(config);
+        if (config.Backbone != "resnet18")
+            throw new ArgumentException($"pretrained weights exist for backbone resnet18 only, not {config.Backbone}.");
+        // The ImageNet model's layout (three blocks in its last stage); everything but the face neck starts from ImageNet.
+        var model = new ResNet18(config.EmbeddingSize, config.Dropout, blocks: ResNet18.DnnImageFeaturizerBlocks);
+        ImageNetWeights.LoadInto(model, config.Pretrained == "imagenet" ? null : config.Pretrained);
+        return model;
+    }
+
+    private static nn.Module<Tensor, Tensor> CreateFromScratch(TrainingConfig config) => config.Backbone switch
     {
         "iresnet18" => IResNet.Create(18, config.EmbeddingSize, config.Dropout),
         "iresnet34" => IResNet.Create(34, config.EmbeddingSize, config.Dropout),

@@ -22,6 +22,11 @@ public sealed record TrainingConfig
     public string Backbone { get; init; } = "iresnet18";
     public int EmbeddingSize { get; init; } = 512;
     public double Dropout { get; init; }
+    /// <summary>
+    /// Start from ImageNet weights (backbone resnet18 only): "imagenet" for the ResNet-18 of the NuGet package
+    /// Microsoft.ML.DnnImageFeaturizer.ResNet18 (restored with the trainer), or the path of that ONNX file.
+    /// </summary>
+    public string Pretrained { get; init; } = "";
 
     /// <summary>softmax, cosface, arcface, combined or triplet.</summary>
     public string Loss { get; init; } = "arcface";

@@ -18,15 +18,20 @@ public sealed class ResNet18 : Module<Tensor, Tensor>, IOnnxExportable
     private readonly MaxPool2d maxpool;
     private readonly Sequential layer1, layer2, layer3, layer4, neck;
 
-    public ResNet18(int embeddingSize = 512, double dropout = 0, int inputSize = 112) : base(nameof(ResNet18))
+    /// <summary>The blocks per stage of the ResNet-18 in Microsoft.ML.DnnImageFeaturizer.ResNet18 (its last stage has three).</summary>
+    public static readonly int[] DnnImageFeaturizerBlocks = [2, 2, 2, 3];
+
+    /// <param name="blocks">Basic blocks per stage: [2, 2, 2, 2] is He et al.'s ResNet-18; <see cref="DnnImageFeaturizerBlocks"/> matches the ImageNet weights FaceMesh loads.</param>
+    public ResNet18(int embeddingSize = 512, double dropout = 0, int inputSize = 112, int[]? blocks = null) : base(nameof(ResNet18))
     {
+        Blocks = blocks ?? [2, 2, 2, 2];
         conv1 = Conv2d(3, 64, 7, stride: 2, padding: 3, bias: false);
         bn1 = BatchNorm2d(64);
         maxpool = MaxPool2d(3, stride: 2, padding: 1);
-        layer1 = Stage(64, 64, 1);
-        layer2 = Stage(64, 128, 2);
-        layer3 = Stage(128, 256, 2);
-        layer4 = Stage(256, 512, 2);
+        layer1 = Stage(64, 64, 1, Blocks[0]);
+        layer2 = Stage(64, 128, 2, Blocks[1]);
+        layer3 = Stage(128, 256, 2, Blocks[2]);
+        layer4 = Stage(256, 512, 2, Blocks[3]);
         int side = inputSize;
         for (int i = 0; i < 5; i++)
             side = (side + 1) / 2; // conv1, maxpool, layer2..4 halve (rounding up)
@@ -35,14 +40,19 @@ public sealed class ResNet18 : Module<Tensor, Tensor>, IOnnxExportable
         RegisterComponents();
     }
 
+    public IReadOnlyList<int> Blocks { get; }
+
     /// <summary>The parameters and buffers that ImageNet weights fill (everything but the neck).</summary>
     public IEnumerable<(string Name, Tensor Tensor)> ImageNetState() =>
         state_dict().Where(kv => !kv.Key.StartsWith("neck.", StringComparison.Ordinal)).Select(kv => (kv.Key, kv.Value));
 
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => neck.forward(Features(x));
+
+    /// <summary>The last stage's feature map (before the face neck): what ImageNet weights are checked on.</summary>
+    public Tensor Features(Tensor x)
     {
         x = maxpool.forward(functional.relu(bn1.forward(conv1.forward(x))));
-        return neck.forward(layer4.forward(layer3.forward(layer2.forward(layer1.forward(x)))));
+        return layer4.forward(layer3.forward(layer2.forward(layer1.forward(x))));
     }
 
     public string ExportOnnx(OnnxGraph graph, string input, string prefix)
@@ -55,8 +65,8 @@ public sealed class ResNet18 : Module<Tensor, Tensor>, IOnnxExportable
         return OnnxExporter.Module(graph, neck, x, prefix + ".neck");
     }
 
-    private static Sequential Stage(int input, int output, int stride) =>
-        Sequential(("0", new BasicBlock(input, output, stride)), ("1", new BasicBlock(output, output, 1)));
+    private static Sequential Stage(int input, int output, int stride, int blocks) =>
+        Sequential(Enumerable.Range(0, blocks).Select(b => ($"{b}", (Module<Tensor, Tensor>)new BasicBlock(b == 0 ? input : output, output, b == 0 ? stride : 1))));
 
     private sealed class BasicBlock : Module<Tensor, Tensor>, IOnnxExportable
     {
