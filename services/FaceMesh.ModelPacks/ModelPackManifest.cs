@@ -18,6 +18,8 @@ public sealed record ModelPackManifest
     public required string Provenance { get; init; }
     public required IReadOnlyList<PackFile> Files { get; init; }
     public IReadOnlyList<DerivedFile> Derived { get; init; } = [];
+    /// <summary>Files made by FaceMesh's trainer (no registry holds them): they travel with the pack and are checked by hash.</summary>
+    public IReadOnlyList<TrainedFile> Trained { get; init; } = [];
     public required DetectorSpec Detector { get; init; }
     public LandmarkSpec? Landmarks { get; init; }
     public required EmbedderSpec Embedder { get; init; }
@@ -40,6 +42,9 @@ public sealed record PackFile(string Name, string Package, string Version, strin
 public sealed record DerivedFile(string Name, string From, DerivedTransform Transform, string Sha256);
 
 public enum DerivedTransform { DynamicBatch }
+
+/// <summary>A model file written by <c>facemesh train</c> (its run is named in <see cref="Source"/>).</summary>
+public sealed record TrainedFile(string Name, string Source, string Sha256);
 
 public enum DetectorKind { UltraLight, BlazeFace }
 

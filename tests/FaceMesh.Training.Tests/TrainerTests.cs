@@ -128,6 +128,37 @@ public sealed class TrainerTests(AlignedCrops crops) : IClassFixture<AlignedCrop
     }
 
     [Fact]
+    public void A_trained_model_becomes_a_model_pack_that_the_pipeline_serves_unchanged()
+    {
+        var config = Config("packed", epochs: 1) with { HeldOutIdentities = 3 }; // enough impostor pairs (≥ 100) to calibrate FAR 1e-2
+        using var trainer = new Trainer(config, _ => { });
+        trainer.Run();
+        var repo = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(repo, "FaceMesh.sln")))
+            repo = Path.GetDirectoryName(repo)!;
+        var packDirectory = Path.Combine(crops.Root + "-runs", "packs", "trained-mfn");
+        var pack = Export.ModelPackWriter.Write(trainer, config, Path.Combine(repo, "deploy", "models", "default"), packDirectory, "facemesh-test-mfn-0.1");
+        Assert.Equal("facemesh-test-mfn-0.1", pack.Manifest.Embedder.ModelId);
+        Assert.Contains("0.01", pack.Manifest.Thresholds.Far.Keys); // calibrated on the held-out people's pairs
+        Assert.True(pack.Manifest.Thresholds.ImpostorPairs > 100);
+
+        // The same code the Embedder service runs: the pack's embedder on real aligned crops equals the trainer's.
+        var files = Directory.GetFiles(crops.Root, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(6).ToArray();
+        using var pipeline = FaceMesh.Pipeline.FacePipeline.Open(packDirectory);
+        Assert.Equal("facemesh-test-mfn-0.1", pipeline.ModelId);
+        var served = pipeline.Embedder.Embed(files.Select(f => ImageDecoder.Decode(File.ReadAllBytes(f))).ToArray());
+        var trained = trainer.Embed(files);
+        for (int i = 0; i < files.Length; i++)
+        {
+            double worst = served[i].Select((v, k) => Math.Abs(v - trained[i][k])).Max();
+            Assert.True(worst <= 1e-4, $"{files[i]}: largest difference {worst:G3}");
+        }
+        // A tampered file is refused by its hash, as for any pack.
+        File.AppendAllText(Path.Combine(packDirectory, Export.ModelPackWriter.EmbedderFile), "x");
+        Assert.Throws<FaceMesh.ModelPacks.ModelFileException>(() => FaceMesh.ModelPacks.ModelPack.Load(packDirectory));
+    }
+
+    [Fact]
     public void The_learning_rate_warms_up_then_decays()
     {
         var config = new TrainingConfig { LearningRate = 0.1, WarmupEpochs = 1, Epochs = 4, Schedule = "cosine" };

@@ -19,7 +19,7 @@ if (args.Contains("--throughput"))
 }
 if (args.Length == 0 || args.Contains("--help"))
 {
-    Console.WriteLine("facemesh train CONFIG.json [--resume]   — see tools/FaceMesh.Training/TrainingConfig.cs for the fields");
+    Console.WriteLine("facemesh train CONFIG.json [--resume] [--pack OUT_DIR --model-id ID [--base-pack deploy/models/default]]   — see tools/FaceMesh.Training/TrainingConfig.cs for the fields");
     return args.Length == 0 ? 2 : 0;
 }
 try
@@ -30,9 +30,17 @@ try
         Console.WriteLine($"no checkpoint in {config.Output}; starting from the beginning");
     trainer.Run();
     Console.WriteLine($"written: {Path.Combine(config.Output, "metrics.json")}, {Path.Combine(config.Output, "curves.png")}");
+    string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+    if (Option("--pack") is { } packDirectory)
+    {
+        // A model pack the fleet serves: --pack deploy/models/mine --model-id mine-0.1 [--base-pack deploy/models/default]
+        var pack = FaceMesh.Training.Export.ModelPackWriter.Write(trainer, config, Option("--base-pack") ?? Path.Combine("deploy", "models", "default"),
+            packDirectory, Option("--model-id") ?? Path.GetFileName(Path.GetFullPath(packDirectory)));
+        Console.WriteLine($"model pack {pack.Directory}: model id {pack.Manifest.Embedder.ModelId}, thresholds {string.Join(", ", pack.Manifest.Thresholds.Far.Select(kv => $"{kv.Key}: {kv.Value:F4}"))}");
+    }
     return 0;
 }
-catch (Exception e) when (e is InvalidDataException or ArgumentException or DirectoryNotFoundException or FileNotFoundException)
+catch (Exception e) when (e is InvalidDataException or ArgumentException or DirectoryNotFoundException or FileNotFoundException or FaceMesh.ModelPacks.ModelFileException)
 {
     Console.Error.WriteLine($"facemesh train: {e.Message}");
     return 1;

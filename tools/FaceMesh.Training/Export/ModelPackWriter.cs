@@ -1,0 +1,62 @@
+using System.Text.Json;
+using FaceMesh.Evaluation;
+using FaceMesh.ModelPacks;
+using FaceMesh.Training.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FaceMesh.Training.Export;
+
+/// <summary>
+/// Writes a trained backbone as a model pack the Embedder (and every FaceMesh tool) serves unchanged: the
+/// base pack's detector and landmark model (the crops were aligned with them), the exported embedder
+/// (<see cref="OnnxExporter"/>) as a trained file with its SHA-256, the preprocessing the trainer used, a new
+/// model id (a gallery of another model refuses its embeddings), and thresholds calibrated on the held-out
+/// identities' crops (every cross-identity pair).
+/// </summary>
+public static class ModelPackWriter
+{
+    public const string EmbedderFile = "embedder.onnx";
+
+    public static ModelPack Write(Trainer trainer, TrainingConfig config, string basePackDirectory, string outputDirectory, string modelId)
+    {
+        var basePack = ModelPack.Load(basePackDirectory);
+        Directory.CreateDirectory(outputDirectory);
+        foreach (var file in basePack.Manifest.Files)
+            File.Copy(basePack.PathOf(file.Name), Path.Combine(outputDirectory, file.Name), overwrite: true);
+
+        var onnx = Path.Combine(outputDirectory, EmbedderFile);
+        OnnxExporter.Save(OnnxExporter.Export(trainer.Backbone, config.EmbeddingSize,
+            new Dictionary<string, string> { ["facemesh.model_id"] = modelId, ["facemesh.training_config"] = config.ToJson() }), onnx);
+
+        // Calibration on people the model never saw in training.
+        var data = new FaceFolder(config.Data, config.HeldOutIdentities);
+        var held = data.HeldOutIdentities
+            .Select(id => Directory.GetFiles(Path.Combine(config.Data, id)).Where(f => f.EndsWith(".png", StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal).ToArray())
+            .Where(files => files.Length > 0).ToArray();
+        var embeddings = trainer.Embed(held.SelectMany(f => f).ToArray());
+        int next = 0;
+        var byIdentity = held.Select(files => (IReadOnlyList<float[]>)embeddings.Skip((next += files.Length) - files.Length).Take(files.Length).ToArray()).ToArray();
+        var calibration = ThresholdCalibration.Calibrate(byIdentity, $"{data.HeldOutIdentities.Count} held-out identities of {config.Data}");
+
+        var manifest = basePack.Manifest with
+        {
+            Name = Path.GetFileName(Path.GetFullPath(outputDirectory)),
+            Description = $"Embedder trained by facemesh train ({config.Backbone} + {config.Loss}, {config.Epochs} epochs); detector and landmarks of '{basePack.Manifest.Name}'.",
+            Provenance = $"Embedder weights: facemesh train on {config.Data} (output {config.Output}, seed {config.Seed}). Detector and landmarks: {basePack.Manifest.Provenance}",
+            Derived = [],
+            Trained = [new TrainedFile(EmbedderFile, $"facemesh train {config.Output}", Sha256File.Compute(onnx))],
+            Embedder = basePack.Manifest.Embedder with
+            {
+                ModelId = modelId,
+                File = EmbedderFile,
+                InputSize = 112,
+                EmbeddingSize = config.EmbeddingSize,
+                Normalization = new Normalization(Batches.Mean, Batches.Std, ChannelOrder.Rgb, "NCHW"),
+            },
+            Thresholds = calibration.Table,
+        };
+        File.WriteAllText(Path.Combine(outputDirectory, ModelPack.ManifestFileName), JsonSerializer.Serialize(manifest, ModelPackManifest.Json) + "\n");
+        return ModelPack.Load(outputDirectory);
+    }
+}
