@@ -35,6 +35,9 @@ public interface IVectorStore
     /// <summary>Subjects in id order after <paramref name="after"/> (exclusive), at most <paramref name="pageSize"/>.</summary>
     Task<IReadOnlyList<SubjectFaceIds>> ListSubjectsAsync(GalleryKey gallery, string? after, int pageSize, CancellationToken cancellation = default);
 
+    /// <summary>How many faces the gallery holds (0 when it does not exist): cheap, for every search's answer.</summary>
+    Task<long> CountFacesAsync(GalleryKey gallery, CancellationToken cancellation = default);
+
     /// <summary>The gallery's model and counts, or null when it does not exist.</summary>
     Task<GalleryInfo?> CountAsync(GalleryKey gallery, CancellationToken cancellation = default);
 

@@ -21,6 +21,8 @@ public sealed class EnrollmentWriter(
     IServiceProvider services)
 {
     private readonly IBus? _bus = busOptions.Value.Enabled ? services.GetRequiredService<IBus>() : null;
+    // A gallery stays bound to its first model, so a binding once seen is kept (one Matcher call per gallery, not per enrollment).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), string> _models = new();
     private readonly BusOptions _busOptions = busOptions.Value;
 
     public bool UsesBus => _bus is not null;
@@ -64,17 +66,23 @@ public sealed class EnrollmentWriter(
     /// </summary>
     private async Task CheckModel(GalleryRef gallery, string modelId, CallOptions call)
     {
-        try
+        var key = (gallery.Tenant, gallery.Gallery);
+        if (!_models.TryGetValue(key, out var bound))
         {
-            var stats = await matcher.GetGalleryStatsAsync(new GetGalleryStatsRequest { Gallery = gallery }, call);
-            if (stats.ModelId.Length > 0 && stats.ModelId != modelId)
-                throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                    new Matching.ModelMismatchException(new Matching.GalleryKey(gallery.Tenant, gallery.Gallery), stats.ModelId, modelId).Message));
+            try
+            {
+                bound = (await matcher.GetGalleryStatsAsync(new GetGalleryStatsRequest { Gallery = gallery }, call)).ModelId;
+                if (bound.Length > 0)
+                    _models[key] = bound;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+            {
+                return; // a new gallery: its first face binds it
+            }
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
-        {
-            // A new gallery: its first face binds it.
-        }
+        if (bound.Length > 0 && bound != modelId)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                new Matching.ModelMismatchException(new Matching.GalleryKey(gallery.Tenant, gallery.Gallery), bound, modelId).Message));
     }
 
     private async Task Publish<T>(IReadOnlyList<T> events, string what, CallOptions call) where T : class

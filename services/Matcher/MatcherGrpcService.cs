@@ -33,7 +33,7 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges change
             result.Matches.Add(matches.Select(m => new SearchMatch { SubjectId = m.SubjectId, FaceId = m.FaceId, Score = m.Score }));
             response.Results.Add(result);
         }
-        response.GallerySize = (await store.CountAsync(key, context.CancellationToken))?.Faces ?? 0;
+        response.GallerySize = await store.CountFacesAsync(key, context.CancellationToken);
         return response;
     });
 

@@ -52,20 +52,8 @@ public sealed class DashboardTests
             };
             foreach (var (service, port) in grpc)
             {
-                var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, $"FaceMesh.{service}"))
-                {
-                    WorkingDirectory = AppContext.BaseDirectory,
-                    RedirectStandardOutput = true,
-                    RedirectStandardError = true,
-                };
-                foreach (var a in new[] { $"--Endpoints:GrpcPort={port}", $"--Endpoints:HttpPort={Http[service]}", "--Logging:LogLevel:Default=Warning" }.Concat(settings[service]))
-                    start.ArgumentList.Add(a);
-                var process = Process.Start(start)!;
-                process.OutputDataReceived += (_, _) => { };
-                process.ErrorDataReceived += (_, _) => { };
-                process.BeginOutputReadLine();
-                process.BeginErrorReadLine();
-                Processes.Add(process);
+                Processes.Add(TestProcess.StartService(service,
+                    [$"--Endpoints:GrpcPort={port}", $"--Endpoints:HttpPort={Http[service]}", "--Logging:LogLevel:Default=Warning", .. settings[service]]));
             }
             GatewayGrpc = grpc["Gateway"];
             foreach (var port in Http.Values)
@@ -105,16 +93,8 @@ public sealed class DashboardTests
                 {{string.Join("\n", fleet.Http.Select(kv => $"  - {{ job_name: facemesh-{kv.Key.ToLowerInvariant()}, static_configs: [{{ targets: [\"127.0.0.1:{kv.Value}\"] }}] }}"))}}
                   - { job_name: rabbitmq, static_configs: [{ targets: ["127.0.0.1:15692"] }] }
                 """);
-            prometheus = Process.Start(new ProcessStartInfo("/usr/bin/prometheus",
-                [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(data, "tsdb")}", $"--web.listen-address=127.0.0.1:{prometheusPort}"])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            })!;
-            prometheus.OutputDataReceived += (_, _) => { };
-            prometheus.ErrorDataReceived += (_, _) => { };
-            prometheus.BeginOutputReadLine();
-            prometheus.BeginErrorReadLine();
+            prometheus = TestProcess.Start("/usr/bin/prometheus",
+                [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(data, "tsdb")}", $"--web.listen-address=127.0.0.1:{prometheusPort}"]);
             using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{prometheusPort}") };
             for (int i = 0; i < 100; i++)
             {

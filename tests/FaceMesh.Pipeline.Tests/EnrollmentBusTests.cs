@@ -8,7 +8,6 @@ using FaceMesh.Messaging.V1;
 using Google.Protobuf;
 using Grpc.Core;
 using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace FaceMesh.Pipeline.Tests;
 
@@ -330,12 +329,8 @@ public sealed class InMemoryBusTests(LoopbackFleet fleet) : IClassFixture<Loopba
     [Fact]
     public async Task Enrollment_and_deletion_travel_on_the_in_memory_bus()
     {
-        await using var matcher = await LoopbackService.Start(MatcherHost.Build, "--Bus:Transport=InMemory");
-        var bus = matcher.App.Services.GetRequiredService<IBus>();
-        await using var gateway = await LoopbackService.Start(args => GatewayHost.Build(args, bus), "--Bus:Transport=InMemory",
-            $"--Gateway:DetectorAddress={fleet.Detector.GrpcAddress}", $"--Gateway:EmbedderAddress={fleet.Embedder.GrpcAddress}",
-            $"--Gateway:MatcherAddress={matcher.GrpcAddress}");
-        var client = new Contracts.V1.FaceMesh.FaceMeshClient(gateway.Channel);
+        await using var pair = await fleet.StartInMemoryBusPair();
+        var (matcher, client) = (pair.Matcher, pair.Client);
         var photo = new Image { Content = ByteString.CopyFrom(File.ReadAllBytes(TestPaths.Example("obama.jpg"))) };
         double before = await Applied(matcher);
         var enrolled = await client.EnrollAsync(new EnrollRequest { Gallery = "memory", SubjectId = "obama", Photos = { new EnrollPhoto { Image = photo } }, WaitUntilSearchable = true });

@@ -2,6 +2,8 @@ using FaceMesh.Detector;
 using FaceMesh.Embedder;
 using FaceMesh.Gateway;
 using FaceMesh.Matcher;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FaceMesh.Pipeline.Tests;
 
@@ -25,11 +27,36 @@ public sealed class LoopbackFleet : IAsyncLifetime
             $"--Gateway:MatcherAddress={Matcher.GrpcAddress}");
     }
 
+    /// <summary>
+    /// A Matcher and a Gateway sharing the Matcher's in-memory bus (the single-process mode's wiring), in front of
+    /// this fleet's Detector and Embedder.
+    /// </summary>
+    public async Task<InMemoryBusPair> StartInMemoryBusPair()
+    {
+        var matcher = await LoopbackService.Start(MatcherHost.Build, "--Bus:Transport=InMemory");
+        var bus = matcher.App.Services.GetRequiredService<IBus>();
+        var gateway = await LoopbackService.Start(args => GatewayHost.Build(args, bus), "--Bus:Transport=InMemory",
+            $"--Gateway:DetectorAddress={Detector.GrpcAddress}", $"--Gateway:EmbedderAddress={Embedder.GrpcAddress}",
+            $"--Gateway:MatcherAddress={matcher.GrpcAddress}");
+        return new InMemoryBusPair(matcher, gateway);
+    }
+
     public async Task DisposeAsync()
     {
         await Gateway.DisposeAsync();
         await Matcher.DisposeAsync();
         await Embedder.DisposeAsync();
         await Detector.DisposeAsync();
+    }
+}
+
+public sealed record InMemoryBusPair(LoopbackService Matcher, LoopbackService Gateway) : IAsyncDisposable
+{
+    public Contracts.V1.FaceMesh.FaceMeshClient Client => new(Gateway.Channel);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Gateway.DisposeAsync();
+        await Matcher.DisposeAsync();
     }
 }

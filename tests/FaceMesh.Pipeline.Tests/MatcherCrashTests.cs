@@ -99,24 +99,7 @@ public sealed class MatcherCrashTests
 /// <summary>The Matcher as a real process (its apphost is copied next to the tests), for kill -9 tests.</summary>
 public static class MatcherProcess
 {
-    public static Process Start(IEnumerable<string> settings)
-    {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "FaceMesh.Matcher"))
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var setting in settings)
-            start.ArgumentList.Add(setting);
-        var process = Process.Start(start)!;
-        // Drained, so a talkative process never blocks on a full pipe.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+    public static Process Start(IEnumerable<string> settings) => TestProcess.StartService("Matcher", settings);
 
     public static async Task WaitReady(int http)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 
 namespace FaceMesh.Pipeline.Tests;
@@ -36,19 +35,9 @@ public static class RabbitMq
 
     public static string Script(params string[] arguments)
     {
-        var start = new ProcessStartInfo(Path.Combine(TestPaths.RepositoryRoot, "deploy", "local", "rabbitmq"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd();
-        string error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"deploy/local/rabbitmq {string.Join(' ', arguments)} failed ({process.ExitCode}): {error}");
+        var (code, output, error) = TestProcess.Run(Path.Combine(TestPaths.RepositoryRoot, "deploy", "local", "rabbitmq"), arguments);
+        if (code != 0)
+            throw new InvalidOperationException($"deploy/local/rabbitmq {string.Join(' ', arguments)} failed ({code}): {error}");
         return output.Trim();
     }
 

@@ -2,11 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using FaceMesh.Contracts.V1;
-using FaceMesh.Gateway;
-using FaceMesh.Matcher;
 using Google.Protobuf;
-using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace FaceMesh.Pipeline.Tests;
 
@@ -71,12 +67,8 @@ public sealed class TelemetryTests(LoopbackFleet fleet) : IClassFixture<Loopback
     public async Task An_enrollment_event_continues_the_enroll_trace_into_the_matcher()
     {
         Listen();
-        await using var matcher = await LoopbackService.Start(MatcherHost.Build, "--Bus:Transport=InMemory");
-        var bus = matcher.App.Services.GetRequiredService<IBus>();
-        await using var gateway = await LoopbackService.Start(args => GatewayHost.Build(args, bus), "--Bus:Transport=InMemory",
-            $"--Gateway:DetectorAddress={fleet.Detector.GrpcAddress}", $"--Gateway:EmbedderAddress={fleet.Embedder.GrpcAddress}",
-            $"--Gateway:MatcherAddress={matcher.GrpcAddress}");
-        var client = new Contracts.V1.FaceMesh.FaceMeshClient(gateway.Channel);
+        await using var pair = await fleet.StartInMemoryBusPair();
+        var client = pair.Client;
         var trace = await Traced(() => client.EnrollAsync(new EnrollRequest
         {
             Gallery = "traced", SubjectId = "obama", Photos = { new EnrollPhoto { Image = Photo("obama.jpg") } }, WaitUntilSearchable = true,

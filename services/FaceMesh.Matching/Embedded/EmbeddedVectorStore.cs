@@ -113,7 +113,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         lock (_writes)
         {
             var index = Catalog.Find(gallery);
-            if (index is null || index.FacesOf(subjectId).Count == 0)
+            if (index is null || !index.HasSubject(subjectId))
                 return Task.FromResult(0);
             Log()?.AppendDelete(gallery, subjectId);
             return Task.FromResult(index.DeleteSubject(subjectId));
@@ -136,6 +136,9 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
 
     public Task<IReadOnlyList<SubjectFaceIds>> ListSubjectsAsync(GalleryKey gallery, string? after, int pageSize, CancellationToken cancellation = default) =>
         Task.FromResult(Catalog.Get(gallery).Subjects(after, pageSize));
+
+    public Task<long> CountFacesAsync(GalleryKey gallery, CancellationToken cancellation = default) =>
+        Task.FromResult((long)(Catalog.Find(gallery)?.FaceCount ?? 0));
 
     public Task<GalleryInfo?> CountAsync(GalleryKey gallery, CancellationToken cancellation = default) =>
         Task.FromResult(Catalog.Find(gallery)?.Info());

@@ -155,6 +155,8 @@ public sealed class GalleryIndex(GalleryKey key, bool quantized = false)
                 throw new ArgumentException($"The query has {query.Length} values; gallery '{key.Gallery}' holds {_vectors.Dimension}-d embeddings.");
     }
 
+    public bool HasSubject(string subjectId) => Read(() => _facesOfSubject.ContainsKey(subjectId));
+
     /// <summary>The subject's faces with their embeddings, in face id order; empty when it has none.</summary>
     public IReadOnlyList<EnrolledFace> FacesOf(string subjectId) => Read(() =>
     {

@@ -233,6 +233,12 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
         return subjects;
     }
 
+    public async Task<long> CountFacesAsync(GalleryKey gallery, CancellationToken cancellation = default)
+    {
+        var binding = await Find(gallery, cancellation);
+        return binding is null ? 0 : (long)await Call(() => _client.CountAsync(binding.Collection, TenantFilter(gallery), exact: true, cancellationToken: cancellation));
+    }
+
     public async Task<GalleryInfo?> CountAsync(GalleryKey gallery, CancellationToken cancellation = default)
     {
         var binding = await Find(gallery, cancellation);

@@ -25,17 +25,16 @@ public sealed class FaceFolder
             throw new ArgumentException($"'{root}' has {identities.Length} identities; holding out {heldOut} leaves fewer than 2 to train on.");
         TrainIdentities = identities[..^heldOut]!;
         HeldOutIdentities = identities[^heldOut..]!;
-        var crops = new List<FaceCrop>();
-        for (int label = 0; label < TrainIdentities.Count; label++)
-            foreach (var file in Directory.GetFiles(System.IO.Path.Combine(root, TrainIdentities[label])).Order(StringComparer.Ordinal))
-                if (IsCrop(file))
-                    crops.Add(new FaceCrop(file, label, TrainIdentities[label]));
-        Train = crops;
         Root = root;
+        Train = TrainIdentities.SelectMany((identity, label) => CropsOf(identity).Select(file => new FaceCrop(file, label, identity))).ToArray();
     }
 
     private static bool IsCrop(string file) =>
         file.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>An identity's crop files in name order (training or held out).</summary>
+    public IReadOnlyList<string> CropsOf(string identity) =>
+        Directory.GetFiles(System.IO.Path.Combine(Root, identity)).Where(IsCrop).Order(StringComparer.Ordinal).ToArray();
 
     public string Root { get; }
     public IReadOnlyList<string> TrainIdentities { get; }

@@ -31,12 +31,10 @@ public static class ModelPackWriter
 
         // Calibration on people the model never saw in training.
         var data = new FaceFolder(config.Data, config.HeldOutIdentities);
-        var held = data.HeldOutIdentities
-            .Select(id => Directory.GetFiles(Path.Combine(config.Data, id)).Where(f => f.EndsWith(".png", StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal).ToArray())
-            .Where(files => files.Length > 0).ToArray();
+        var held = data.HeldOutIdentities.Select(data.CropsOf).Where(files => files.Count > 0).ToArray();
         var embeddings = trainer.Embed(held.SelectMany(f => f).ToArray());
         int next = 0;
-        var byIdentity = held.Select(files => (IReadOnlyList<float[]>)embeddings.Skip((next += files.Length) - files.Length).Take(files.Length).ToArray()).ToArray();
+        var byIdentity = held.Select(files => (IReadOnlyList<float[]>)embeddings.Skip((next += files.Count) - files.Count).Take(files.Count).ToArray()).ToArray();
         var calibration = ThresholdCalibration.Calibrate(byIdentity, $"{data.HeldOutIdentities.Count} held-out identities of {config.Data}");
 
         var manifest = basePack.Manifest with

@@ -1,0 +1,42 @@
+using System.Diagnostics;
+
+namespace FaceMesh.Pipeline.Tests;
+
+/// <summary>Programs the tests run: to completion (output captured), or in the background (output drained).</summary>
+public static class TestProcess
+{
+    private static ProcessStartInfo Info(string program, IEnumerable<string> arguments, string? workingDirectory)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (workingDirectory is not null)
+            start.WorkingDirectory = workingDirectory;
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        return start;
+    }
+
+    /// <summary>Runs the program and waits; returns its exit code and what it wrote to each stream.</summary>
+    public static (int Code, string Stdout, string Stderr) Run(string program, params string[] arguments)
+    {
+        using var process = Process.Start(Info(program, arguments, null))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts the program in the background; its output is drained, so a talkative process never blocks on a full pipe.</summary>
+    public static Process Start(string program, IEnumerable<string> arguments, string? workingDirectory = null)
+    {
+        var process = Process.Start(Info(program, arguments, workingDirectory))!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>A FaceMesh service's apphost, copied next to the test binaries by the project references.</summary>
+    public static Process StartService(string service, IEnumerable<string> settings) =>
+        Start(Path.Combine(AppContext.BaseDirectory, $"FaceMesh.{service}"), settings, AppContext.BaseDirectory);
+}
