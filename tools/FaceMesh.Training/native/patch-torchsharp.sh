@@ -12,14 +12,15 @@ lib="$dir/libLibTorchSharp.so"
 shim="$dir/libfacemesh_glibcxx_shim.so"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 [ -f "$lib" ] || { echo "patch-torchsharp: $lib not found" >&2; exit 1; }
-if strings "$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')" | grep -q '^GLIBCXX_3\.4\.32$'; then exit 0; fi
+if grep -aq 'GLIBCXX_3\.4\.32' "$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')"; then exit 0; fi
+# The tools: patchelf, g++ (with binutils' readelf), python3 (mark-version-weak.py); installed when missing.
+if ! command -v patchelf >/dev/null || ! command -v g++ >/dev/null || ! command -v readelf >/dev/null || ! command -v python3 >/dev/null; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends patchelf g++ binutils python3) >&2 \
+    || { echo "patch-torchsharp: patchelf, g++, binutils and python3 are needed (apt-get install them; root and the Debian registry)" >&2; exit 1; }
+fi
 patched=0
 readelf -d "$lib" | grep -q 'libfacemesh_glibcxx_shim.so' && patched=1
 [ -f "$shim" ] && [ "$patched" = 1 ] && exit 0
-if ! command -v patchelf >/dev/null || ! command -v g++ >/dev/null; then
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends patchelf g++) >&2 \
-    || { echo "patch-torchsharp: patchelf and g++ are needed (apt-get install patchelf g++; root and the Debian registry)" >&2; exit 1; }
-fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 printf 'namespace std { void ios_base_library_init() {} }\n' >"$work/shim.cpp"
