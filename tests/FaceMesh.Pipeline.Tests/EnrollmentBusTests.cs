@@ -275,18 +275,32 @@ public sealed class EnrollmentBusTests(BusFleet fleet) : IClassFixture<BusFleet>
         var acknowledged = new ConcurrentBag<string>();
         var errors = new ConcurrentBag<StatusCode>();
         int next = -1;
+        // The first 100 go with the broker up; the other 400 wait until it is down, so the outage always falls inside the
+        // burst (on a fast machine the whole burst could otherwise end before the broker has stopped).
+        var brokerDown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var outage = Task.Run(async () =>
         {
-            while (acknowledged.Count < 100)
+            while (acknowledged.Count + errors.Count < 100)
                 await Task.Delay(10);
-            RabbitMq.Script("stop-app");
-            await Task.Delay(TimeSpan.FromSeconds(4));
+            try
+            {
+                RabbitMq.Script("stop-app");
+            }
+            catch (Exception e)
+            {
+                brokerDown.SetException(e); // the workers fail with it instead of waiting forever
+                throw;
+            }
+            brokerDown.SetResult();
+            await Task.Delay(TimeSpan.FromSeconds(4)); // longer than the Gateway's publish timeout (2 s)
             RabbitMq.Script("start-app");
         });
         var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
             for (int i; (i = Interlocked.Increment(ref next)) < total;)
             {
+                if (i >= 100)
+                    await brokerDown.Task;
                 try
                 {
                     var answer = await fleet.Client.EnrollAsync(Enrollment("bus-outage", $"s{i:D3}", photos[i % photos.Length], wait: false),
