@@ -89,6 +89,29 @@ public sealed class EvaluationTests
     }
 
     [Fact]
+    public void A_pairs_file_written_over_thirty_identities_reads_back_as_ten_identity_disjoint_balanced_folds()
+    {
+        var identities = Directory.GetDirectories(TestPaths.CelebaDev).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).TakeLast(30).ToArray();
+        var file = Path.Combine(TestPaths.NewTempDirectory(), "pairs.txt");
+        int perFold = LfwPairs.Write(file, TestPaths.CelebaDev, identities, perFold: 100, seed: 3);
+        Assert.Equal(100, perFold); // three people per fold have far more than 100 pairs of each kind
+        var pairs = LfwPairs.Read(file, TestPaths.CelebaDev);
+        Assert.Equal(2000, pairs.Count);
+        Assert.All(pairs.GroupBy(p => p.Fold), g => Assert.Equal(100, g.Count(p => p.Same)));
+        Assert.Equal(pairs.Count, pairs.Select(p => (p.First, p.Second)).Distinct().Count());
+        Assert.All(pairs, p => Assert.True(File.Exists(p.First) && File.Exists(p.Second) && p.First != p.Second, $"{p.First} / {p.Second}"));
+        Assert.All(pairs, p => Assert.Equal(p.Same, Path.GetDirectoryName(p.First) == Path.GetDirectoryName(p.Second)));
+        var identitiesByFold = pairs.GroupBy(p => p.Fold)
+            .Select(g => g.SelectMany(p => new[] { p.First, p.Second }).Select(f => Path.GetFileName(Path.GetDirectoryName(f))).ToHashSet()).ToArray();
+        Assert.All(identitiesByFold, ids => Assert.Equal(3, ids.Count));
+        Assert.Equal(30, identitiesByFold.SelectMany(ids => ids).Distinct().Count()); // disjoint: 10 folds × 3 people
+        Assert.Subset(identities.ToHashSet(), identitiesByFold.SelectMany(ids => ids).ToHashSet()!);
+        var again = Path.Combine(TestPaths.NewTempDirectory(), "pairs.txt");
+        LfwPairs.Write(again, TestPaths.CelebaDev, identities, perFold: 100, seed: 3);
+        Assert.Equal(File.ReadAllText(file), File.ReadAllText(again)); // the seed makes it repeatable
+    }
+
+    [Fact]
     public void Detection_ap_is_one_for_perfect_detections_and_ignores_invalid_faces()
     {
         GroundTruthFace[] truth = [new(FaceBox.FromXywh(0, 0, 40, 40), false), new(FaceBox.FromXywh(100, 0, 20, 20), false),

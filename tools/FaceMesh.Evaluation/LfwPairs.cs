@@ -37,6 +37,51 @@ public static class LfwPairs
         return pairs;
     }
 
+    /// <summary>
+    /// Makes a pairs file in the same format over a folder's identities (one folder per identity, photos
+    /// <c>name_NNNN.ext</c>), for people no published pairs file covers, such as the identities a trainer held out.
+    /// Identities are dealt to the folds in turn, so the folds are identity-disjoint as in LFW; each fold gets as
+    /// many same-person as different-person pairs, drawn with <paramref name="seed"/>, at most <paramref name="perFold"/>
+    /// and no more than the poorest fold can supply. Returns the pairs per fold actually written.
+    /// </summary>
+    public static int Write(string pairsFile, string root, IReadOnlyList<string> identities, int folds = 10, int perFold = 300, int seed = 1)
+    {
+        if (identities.Count < 2 * folds)
+            throw new ArgumentException($"{identities.Count} identities cannot fill {folds} identity-disjoint folds (each needs 2 for different-person pairs).");
+        var photos = identities.ToDictionary(name => name, name => Directory.GetFiles(Path.Combine(root, name))
+            .Select(file => Path.GetFileNameWithoutExtension(file))
+            .Where(stem => stem.StartsWith(name + "_", StringComparison.Ordinal) && int.TryParse(stem[(name.Length + 1)..], out _))
+            .Select(stem => int.Parse(stem[(name.Length + 1)..], CultureInfo.InvariantCulture)).Order().ToArray());
+        var random = new Random(seed);
+        var same = new List<string>[folds];
+        var different = new List<string>[folds];
+        for (int f = 0; f < folds; f++)
+        {
+            var members = identities.Where((_, i) => i % folds == f).ToArray();
+            same[f] = [.. members.SelectMany(name => Combinations(photos[name]).Select(c => $"{name}\t{c.A}\t{c.B}")).OrderBy(_ => random.Next())];
+            different[f] = [.. (from a in members from b in members where string.CompareOrdinal(a, b) < 0
+                                from i in photos[a] from j in photos[b] select $"{a}\t{i}\t{b}\t{j}").OrderBy(_ => random.Next())];
+        }
+        int n = Math.Min(perFold, Enumerable.Range(0, folds).Min(f => Math.Min(same[f].Count, different[f].Count)));
+        if (n == 0)
+            throw new ArgumentException("A fold has no same-person pair: every identity in it has a single photo.");
+        using var writer = new StreamWriter(pairsFile);
+        writer.Write($"{folds}\t{n}\n");
+        for (int f = 0; f < folds; f++)
+        {
+            foreach (var line in same[f].Take(n).Concat(different[f].Take(n)))
+                writer.Write(line + "\n");
+        }
+        return n;
+    }
+
+    private static IEnumerable<(int A, int B)> Combinations(int[] indices)
+    {
+        for (int i = 0; i < indices.Length; i++)
+            for (int j = i + 1; j < indices.Length; j++)
+                yield return (indices[i], indices[j]);
+    }
+
     public static string PhotoPath(string root, string name, string index) =>
         Path.Combine(root, name, $"{name}_{int.Parse(index, CultureInfo.InvariantCulture):D4}.jpg");
 

@@ -67,6 +67,26 @@ public static class Plots
         plot.SavePng(path, 800, 600);
     }
 
+    /// <summary>Several runs' values of one quantity per epoch (or any x), one line each.</summary>
+    public static void Lines(string path, string title, string xLabel, string yLabel, IEnumerable<(string Label, double[] X, double[] Y)> lines,
+        double? yMin = null, double? yMax = null)
+    {
+        var plot = NewPlot();
+        foreach (var (label, x, y) in lines)
+        {
+            var line = plot.Add.ScatterLine(x, y);
+            line.LegendText = label;
+            line.LineWidth = 2;
+        }
+        if (yMin is { } min && yMax is { } max)
+            plot.Axes.SetLimitsY(min, max);
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        plot.ShowLegend(Alignment.LowerRight);
+        plot.SavePng(path, 800, 600);
+    }
+
     /// <summary>Training curves: loss (left axis) and accuracies (right axis, 0 to 1) per epoch.</summary>
     public static void TrainingCurves(string path, string title, IReadOnlyList<double> epochs, IReadOnlyList<double> loss,
         IEnumerable<(string Label, IReadOnlyList<double> Values)> accuracies)

@@ -1,5 +1,6 @@
 // facemesh-train CONFIG.json [--resume]   (or: tools/facemesh train CONFIG.json [--resume])
 // facemesh-train --throughput [--batch 32] [--steps 10]   training images/s per backbone
+// facemesh-train --compare OUT.png RUN_DIR...              finished runs side by side
 // Trains a face embedding model as the config says; see TrainingConfig.cs for the fields and
 // tools/FaceMesh.Training/experiments/ for examples. Writes checkpoints, metrics.json and curves.png
 // into the config's output folder; --resume continues from its newest checkpoint.
@@ -15,6 +16,16 @@ if (args.Contains("--throughput"))
     Console.WriteLine("|---|---|---|---|---|");
     foreach (var r in rows)
         Console.WriteLine($"| {r.Backbone} | {r.Parameters / 1e6:F1} M | {r.Batch} | {r.MedianStepSeconds * 1000:F0} ms | {r.ImagesPerSecond:F1} |");
+    return 0;
+}
+if (args.Length >= 3 && args[0] == "--compare")
+{
+    // facemesh-train --compare OUT.png RUN_DIR...: finished runs side by side (table on stdout, accuracy curves as PNG).
+    var runs = args[2..].Select(Comparison.Read).ToArray();
+    foreach (var line in Comparison.Table(runs))
+        Console.WriteLine(line);
+    Comparison.Plot(args[1], runs);
+    Console.WriteLine($"written: {args[1]}");
     return 0;
 }
 if (args.Length == 0 || args.Contains("--help"))

@@ -36,6 +36,12 @@ public sealed class Trainer : IDisposable
         _config = config;
         _report = report ?? Console.WriteLine;
         _data = new FaceFolder(config.Data, config.HeldOutIdentities);
+        if (config.EvalPairs is { } pairs && !File.Exists(pairs) && _data.HeldOutIdentities.Count > 0)
+        {
+            int perFold = LfwPairs.Write(pairs, config.Data, _data.HeldOutIdentities, seed: config.Seed);
+            _report($"wrote {pairs}: 10 identity-disjoint folds of {perFold} same-person and {perFold} different-person pairs " +
+                    $"over the {_data.HeldOutIdentities.Count} held-out identities");
+        }
         manual_seed(config.Seed);
         _backbone = CreateBackbone(config);
         int classes = _data.TrainIdentities.Count;

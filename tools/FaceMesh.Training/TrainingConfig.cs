@@ -13,7 +13,10 @@ public sealed record TrainingConfig
     public string Data { get; init; } = "";
     /// <summary>Identities held out of training (the last ones in name order); 0 trains on all.</summary>
     public int HeldOutIdentities { get; init; }
-    /// <summary>An LFW-format pairs file over held-out identities for the per-epoch evaluation (names as in <see cref="Data"/>).</summary>
+    /// <summary>
+    /// An LFW-format pairs file over held-out identities for the per-epoch evaluation (names as in <see cref="Data"/>);
+    /// when it does not exist, the trainer writes one over its held-out identities (10 identity-disjoint folds).
+    /// </summary>
     public string? EvalPairs { get; init; }
     /// <summary>Where checkpoints, metrics.json and curves.png go.</summary>
     public string Output { get; init; } = "artifacts/train/run";
