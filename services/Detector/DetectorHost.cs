@@ -8,6 +8,7 @@ public static class DetectorHost
     public static WebApplication Build(string[] args)
     {
         var builder = FaceMeshService.CreateBuilder(args, "facemesh-detector");
+        builder.RequireFleetToken<DetectorGrpcService>();
         builder.AddValidatedOptions<DetectorOptions>(DetectorOptions.Section);
         builder.Services.AddSingleton<DetectorModel>();
         builder.Services.AddHostedService<DetectorWarmup>();
@@ -16,6 +17,7 @@ public static class DetectorHost
 
         var app = builder.Build();
         app.MapGrpcService<DetectorGrpcService>();
+        app.LogFleetTrust("the Detector");
         app.MapFaceMeshEndpoints();
         return app;
     }

@@ -8,6 +8,7 @@ public static class EmbedderHost
     public static WebApplication Build(string[] args)
     {
         var builder = FaceMeshService.CreateBuilder(args, "facemesh-embedder");
+        builder.RequireFleetToken<EmbedderGrpcService>();
         builder.AddValidatedOptions<EmbedderOptions>(EmbedderOptions.Section);
         builder.Services.AddSingleton<EmbedderModel>();
         builder.Services.AddSingleton<EmbedderMetrics>();
@@ -15,6 +16,7 @@ public static class EmbedderHost
 
         var app = builder.Build();
         app.MapGrpcService<EmbedderGrpcService>();
+        app.LogFleetTrust("the Embedder");
         app.MapFaceMeshEndpoints();
         app.Services.GetRequiredService<EmbedderMetrics>();
         return app;

@@ -42,6 +42,7 @@ public static class FaceMeshService
             kestrel.Listen(address, endpoints.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
         builder.Services.AddSingleton<Readiness>();
+        builder.Services.AddSingleton<FleetToken>();
         builder.Services.AddSingleton(new ServiceIdentity(serviceName));
         builder.Services.AddGrpc(grpc =>
         {

@@ -1,6 +1,7 @@
 using FaceMesh.Contracts.V1;
 using Google.Protobuf;
 using Grpc.Core;
+using FaceMesh.Gateway.Security;
 using Microsoft.Extensions.Options;
 
 namespace FaceMesh.Gateway;
@@ -49,7 +50,7 @@ public sealed class FaceMeshGrpcService(
                 var embedding = (await Embed([probe.Crop], call))[0];
                 var compared = await matcher.CompareAsync(new CompareRequest
                 {
-                    Gallery = Gallery(request.ReferenceSubject.Gallery), SubjectId = request.ReferenceSubject.SubjectId, Embedding = embedding,
+                    Gallery = Gallery(context, request.ReferenceSubject.Gallery), SubjectId = request.ReferenceSubject.SubjectId, Embedding = embedding,
                 }, call);
                 response.Score = compared.Score;
                 response.ReferenceFaceId = compared.FaceId;
@@ -73,7 +74,7 @@ public sealed class FaceMeshGrpcService(
         if (detected.Faces.Count == 0)
             return response;
         var embeddings = await Embed(detected.Faces.Select(f => f.Crop).ToArray(), call);
-        var search = new SearchRequest { Gallery = Gallery(request.Gallery), TopK = topK };
+        var search = new SearchRequest { Gallery = Gallery(context, request.Gallery), TopK = topK };
         search.Queries.Add(embeddings);
         var found = await matcher.SearchAsync(search, call);
         for (int i = 0; i < detected.Faces.Count; i++)
@@ -127,7 +128,7 @@ public sealed class FaceMeshGrpcService(
             chosen.Add((face, low, p, index));
         }
         var embeddings = await Embed(chosen.Select(c => c.Face.Crop).ToArray(), call);
-        var gallery = Gallery(request.Gallery);
+        var gallery = Gallery(context, request.Gallery);
         var faces = new List<StoredFace>();
         var response = new EnrollResponse { ModelId = embeddings[0].ModelId };
         for (int i = 0; i < chosen.Count; i++)
@@ -153,11 +154,11 @@ public sealed class FaceMeshGrpcService(
     }
 
     public override async Task<DeleteSubjectResponse> DeleteSubject(DeleteSubjectRequest request, ServerCallContext context) =>
-        new() { DeletedFaces = await enrollment.Delete(Gallery(request.Gallery), request.SubjectId, Call(context)) };
+        new() { DeletedFaces = await enrollment.Delete(Gallery(context, request.Gallery), request.SubjectId, Call(context)) };
 
     public override async Task<Subject> GetSubject(GetSubjectRequest request, ServerCallContext context)
     {
-        var stored = await matcher.FindSubjectAsync(new FindSubjectRequest { Gallery = Gallery(request.Gallery), SubjectId = request.SubjectId }, Call(context));
+        var stored = await matcher.FindSubjectAsync(new FindSubjectRequest { Gallery = Gallery(context, request.Gallery), SubjectId = request.SubjectId }, Call(context));
         return new Subject { Gallery = request.Gallery, SubjectId = stored.SubjectId, FaceIds = { stored.FaceIds }, ModelId = stored.ModelId };
     }
 
@@ -165,7 +166,7 @@ public sealed class FaceMeshGrpcService(
     {
         var page = await matcher.PageSubjectsAsync(new PageSubjectsRequest
         {
-            Gallery = Gallery(request.Gallery), PageSize = request.PageSize, PageToken = request.PageToken,
+            Gallery = Gallery(context, request.Gallery), PageSize = request.PageSize, PageToken = request.PageToken,
         }, Call(context));
         var response = new ListSubjectsResponse { NextPageToken = page.NextPageToken };
         response.Subjects.Add(page.Subjects.Select(s => new Subject { Gallery = request.Gallery, SubjectId = s.SubjectId, FaceIds = { s.FaceIds }, ModelId = s.ModelId }));
@@ -174,7 +175,7 @@ public sealed class FaceMeshGrpcService(
 
     public override async Task<ListGalleriesResponse> ListGalleries(ListGalleriesRequest request, ServerCallContext context)
     {
-        var galleries = await matcher.ListTenantGalleriesAsync(new ListTenantGalleriesRequest { Tenant = _options.Tenant }, Call(context));
+        var galleries = await matcher.ListTenantGalleriesAsync(new ListTenantGalleriesRequest { Tenant = GatewayGuard.CallerOf(context).Tenant }, Call(context));
         var response = new ListGalleriesResponse();
         response.Galleries.Add(galleries.Galleries.Select(g => new Gallery { Name = g.Gallery.Gallery, ModelId = g.ModelId, Subjects = g.Subjects, Faces = g.Faces }));
         return response;
@@ -203,11 +204,12 @@ public sealed class FaceMeshGrpcService(
         return (await embedder.EmbedAsync(request, call)).Embeddings;
     }
 
-    private GalleryRef Gallery(string name)
+    /// <summary>The caller's tenant's gallery of this name: another tenant's gallery of the same name is never reached.</summary>
+    private static GalleryRef Gallery(ServerCallContext context, string name)
     {
         if (string.IsNullOrWhiteSpace(name))
             throw new RpcException(new Status(StatusCode.InvalidArgument, "gallery is required: name the gallery."));
-        return new GalleryRef { Tenant = _options.Tenant, Gallery = name };
+        return new GalleryRef { Tenant = GatewayGuard.CallerOf(context).Tenant, Gallery = name };
     }
 
     /// <summary>The caller's deadline (or the default one) and cancellation, for every internal call.</summary>

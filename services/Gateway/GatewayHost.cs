@@ -1,3 +1,4 @@
+using FaceMesh.Gateway.Security;
 using FaceMesh.Hosting;
 using FaceMesh.Messaging;
 using MassTransit;
@@ -7,7 +8,7 @@ namespace FaceMesh.Gateway;
 /// <summary>What the Gateway process hosts; <c>Program</c> runs it, tests start it on loopback.</summary>
 public static class GatewayHost
 {
-    /// <summary>Photos up to the image limit travel in one message.</summary>
+    /// <summary>Photos up to the image limit travel in one internal message.</summary>
     public const int MaxMessageBytes = 32 * 1024 * 1024;
 
     /// <summary>Internal calls are retried on UNAVAILABLE (all are idempotent), within the caller's deadline.</summary>
@@ -22,7 +23,20 @@ public static class GatewayHost
         var builder = FaceMeshService.CreateBuilder(args, "facemesh-gateway");
         builder.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
         var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
-        builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = MaxMessageBytes).AddJsonTranscoding();
+        builder.AddValidatedOptions<AuthOptions>(AuthOptions.Section);
+        var auth = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        if (!auth.AllowAnonymous && !auth.AnyCredentialsConfigured)
+            throw new InvalidOperationException(
+                "The Gateway has no credentials to check: configure API keys (Gateway:Auth:ApiKeys or Gateway:Auth:ApiKeysFile; make one with " +
+                "'facemesh keys new --tenant T --role admin') or JWT signing keys (Gateway:Auth:Jwt), or set Gateway:Auth:AllowAnonymous=true " +
+                "for a local trial on one machine.");
+        builder.Services.AddSingleton<ApiKeyRing>();
+        builder.Services.AddSingleton<JwtValidator>();
+        builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<GatewayGuard>();
+        builder.Services.AddSingleton<FleetTokenClientInterceptor>();
+        builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = options.MaxRequestBytes).AddJsonTranscoding()
+            .AddServiceOptions<FaceMeshGrpcService>(o => o.Interceptors.Add<GatewayGuard>());
         AddClient<Contracts.V1.Detector.DetectorClient>(builder, options.DetectorAddress);
         AddClient<Contracts.V1.Embedder.EmbedderClient>(builder, options.EmbedderAddress);
         AddClient<Contracts.V1.Matcher.MatcherClient>(builder, options.MatcherAddress);
@@ -38,6 +52,11 @@ public static class GatewayHost
 
         var app = builder.Build();
         app.MapGrpcService<FaceMeshGrpcService>();
+        app.Services.GetRequiredService<ApiKeyRing>(); // a wrong key entry stops the start with its name
+        app.Services.GetRequiredService<JwtValidator>();
+        if (auth.AllowAnonymous)
+            app.Logger.LogWarning("Gateway:Auth:AllowAnonymous is on: calls without credentials act as tenant '{Tenant}' with the admin role. For a local trial only.", auth.AnonymousTenant);
+        app.LogFleetTrust("the Gateway's internal calls");
         app.MapFaceMeshEndpoints();
         // The Gateway holds no model: it is ready when it listens; its calls fail with UNAVAILABLE until the fleet is up.
         app.Services.GetRequiredService<Readiness>().MarkReady();
@@ -46,6 +65,7 @@ public static class GatewayHost
 
     private static void AddClient<TClient>(WebApplicationBuilder builder, string address) where TClient : class =>
         builder.Services.AddGrpcClient<TClient>(client => client.Address = Uri.TryCreate(address, UriKind.Absolute, out var uri) ? uri : new Uri("http://invalid"))
+            .AddInterceptor<FleetTokenClientInterceptor>()
             .ConfigureChannel(channel =>
             {
                 channel.ServiceConfig = RetryOnUnavailable;

@@ -16,9 +16,9 @@ public sealed class GatewayOptions
     [Required(ErrorMessage = "Gateway:MatcherAddress must be the Matcher's gRPC address, e.g. http://127.0.0.1:5030.")]
     public string MatcherAddress { get; set; } = "";
 
-    /// <summary>The tenant of every request until authentication maps callers to tenants.</summary>
-    [Required]
-    public string Tenant { get; set; } = "default";
+    /// <summary>The largest request accepted, in bytes (a request with photos); larger ones get RESOURCE_EXHAUSTED.</summary>
+    [Range(1024, 256 * 1024 * 1024)]
+    public int MaxRequestBytes { get; set; } = 32 * 1024 * 1024;
 
     /// <summary>False-accept rate of a decision when the request names none.</summary>
     [Range(1e-9, 0.5)]

@@ -13,6 +13,7 @@ public static class MatcherHost
     public static WebApplication Build(string[] args)
     {
         var builder = FaceMeshService.CreateBuilder(args, "facemesh-matcher");
+        builder.RequireFleetToken<MatcherGrpcService>();
         builder.AddValidatedOptions<MatcherOptions>(MatcherOptions.Section);
         builder.AddValidatedOptions<BusOptions>(BusOptions.Section);
         builder.Services.AddSingleton<IVectorStore>(services =>
@@ -35,6 +36,7 @@ public static class MatcherHost
 
         var app = builder.Build();
         app.MapGrpcService<MatcherGrpcService>();
+        app.LogFleetTrust("the Matcher");
         app.MapFaceMeshEndpoints();
         // The galleries are restored (the embedded store's snapshot and log) before the service reports ready.
         if (app.Services.GetRequiredService<IVectorStore>() is EmbeddedVectorStore embedded)

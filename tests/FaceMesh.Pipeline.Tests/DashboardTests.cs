@@ -47,7 +47,7 @@ public sealed class DashboardTests
                 ["Detector"] = [$"--Detector:Pack={TestPaths.DefaultPack}"],
                 ["Embedder"] = [$"--Embedder:Pack={TestPaths.DefaultPack}"],
                 ["Matcher"] = bus,
-                ["Gateway"] = [.. bus, $"--Gateway:DetectorAddress=http://127.0.0.1:{grpc["Detector"]}",
+                ["Gateway"] = [.. bus, LoopbackFleet.Anonymous, $"--Gateway:DetectorAddress=http://127.0.0.1:{grpc["Detector"]}",
                                $"--Gateway:EmbedderAddress=http://127.0.0.1:{grpc["Embedder"]}", $"--Gateway:MatcherAddress=http://127.0.0.1:{grpc["Matcher"]}"],
             };
             foreach (var (service, port) in grpc)

@@ -39,7 +39,7 @@ public sealed class BusFleet : IAsyncLifetime
         Detector = await LoopbackService.Start(DetectorHost.Build, $"--Detector:Pack={TestPaths.DefaultPack}");
         Embedder = await LoopbackService.Start(EmbedderHost.Build, $"--Embedder:Pack={TestPaths.DefaultPack}");
         MatcherA = await LoopbackService.Start(MatcherHost.Build, [.. BusSettings, "--Bus:Queue=matcher-a"]);
-        Gateway = await LoopbackService.Start(GatewayHost.Build, [.. BusSettings, "--Bus:PublishTimeoutSeconds=2",
+        Gateway = await LoopbackService.Start(GatewayHost.Build, [.. BusSettings, "--Bus:PublishTimeoutSeconds=2", LoopbackFleet.Anonymous,
             $"--Gateway:DetectorAddress={Detector.GrpcAddress}", $"--Gateway:EmbedderAddress={Embedder.GrpcAddress}",
             $"--Gateway:MatcherAddress={MatcherA.GrpcAddress}", "--Gateway:EnrollmentWaitSeconds=30"]);
     }
@@ -366,7 +366,7 @@ public sealed class InMemoryBusTests(LoopbackFleet fleet) : IClassFixture<Loopba
     [Fact]
     public void The_in_memory_bus_outside_the_single_process_mode_is_refused_with_the_fix()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => GatewayHost.Build(["--Bus:Transport=InMemory"]));
+        var e = Assert.Throws<InvalidOperationException>(() => GatewayHost.Build(["--Bus:Transport=InMemory", LoopbackFleet.Anonymous]));
         Assert.Contains("RabbitMq", e.Message);
     }
 }

@@ -60,7 +60,7 @@ public sealed class FleetCelebaTests(LoopbackFleet fleet) : IClassFixture<Loopba
         // (not retried by the Gateway: the caller decides), the rest succeed, nothing else happens.
         await using var tiny = await LoopbackService.Start(Embedder.EmbedderHost.Build, $"--Embedder:Pack={TestPaths.DefaultPack}",
                                                            "--Embedder:MaxBatchSize=2", "--Embedder:QueueCapacity=2");
-        await using var gateway = await LoopbackService.Start(Gateway.GatewayHost.Build, $"--Gateway:DetectorAddress={fleet.Detector.GrpcAddress}",
+        await using var gateway = await LoopbackService.Start(Gateway.GatewayHost.Build, LoopbackFleet.Anonymous, $"--Gateway:DetectorAddress={fleet.Detector.GrpcAddress}",
             $"--Gateway:EmbedderAddress={tiny.GrpcAddress}", $"--Gateway:MatcherAddress={fleet.Matcher.GrpcAddress}");
         var client = new Contracts.V1.FaceMesh.FaceMeshClient(gateway.Channel);
         var probe = Photo(TestPaths.Example("obama-240p.jpg"));

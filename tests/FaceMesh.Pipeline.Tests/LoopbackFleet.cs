@@ -17,12 +17,15 @@ public sealed class LoopbackFleet : IAsyncLifetime
 
     public Contracts.V1.FaceMesh.FaceMeshClient Client => new(Gateway.Channel);
 
+    /// <summary>The Gateway setting of the tests that are not about authentication: calls without credentials act as tenant "default", admin.</summary>
+    public const string Anonymous = "--Gateway:Auth:AllowAnonymous=true";
+
     public async Task InitializeAsync()
     {
         Detector = await LoopbackService.Start(DetectorHost.Build, $"--Detector:Pack={TestPaths.DefaultPack}");
         Embedder = await LoopbackService.Start(EmbedderHost.Build, $"--Embedder:Pack={TestPaths.DefaultPack}", "--Embedder:MaxQueueDelayMs=10");
         Matcher = await LoopbackService.Start(MatcherHost.Build);
-        Gateway = await LoopbackService.Start(GatewayHost.Build,
+        Gateway = await LoopbackService.Start(GatewayHost.Build, Anonymous,
             $"--Gateway:DetectorAddress={Detector.GrpcAddress}", $"--Gateway:EmbedderAddress={Embedder.GrpcAddress}",
             $"--Gateway:MatcherAddress={Matcher.GrpcAddress}");
     }
@@ -35,7 +38,7 @@ public sealed class LoopbackFleet : IAsyncLifetime
     {
         var matcher = await LoopbackService.Start(MatcherHost.Build, "--Bus:Transport=InMemory");
         var bus = matcher.App.Services.GetRequiredService<IBus>();
-        var gateway = await LoopbackService.Start(args => GatewayHost.Build(args, bus), "--Bus:Transport=InMemory",
+        var gateway = await LoopbackService.Start(args => GatewayHost.Build(args, bus), "--Bus:Transport=InMemory", Anonymous,
             $"--Gateway:DetectorAddress={Detector.GrpcAddress}", $"--Gateway:EmbedderAddress={Embedder.GrpcAddress}",
             $"--Gateway:MatcherAddress={matcher.GrpcAddress}");
         return new InMemoryBusPair(matcher, gateway);

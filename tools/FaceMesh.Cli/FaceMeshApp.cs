@@ -35,6 +35,11 @@ public static class FaceMeshApp
             config.AddCommand<IdentifyCommand>("identify").WithDescription("Fleet: name every face of a photo from a gallery; --draw writes the names on it.");
             config.AddCommand<SubjectsCommand>("subjects").WithDescription("Fleet: list a gallery's subjects.");
             config.AddCommand<DeleteCommand>("delete").WithDescription("Fleet: erase every face of a subject.");
+            config.AddBranch("keys", keys =>
+            {
+                keys.SetDescription("API keys of the Gateway.");
+                keys.AddCommand<KeysNewCommand>("new").WithDescription("Make an API key for a tenant and role; prints the key and its keys-file entry (hash only).");
+            });
             config.AddCommand<CalibrateCommand>("calibrate").WithDescription("Calibrate FAR thresholds on a labelled set and write them into the pack.");
             config.SetExceptionHandler((exception, _) =>
             {

@@ -1,0 +1,14 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace FaceMesh.Client;
+
+/// <summary>FaceMesh API keys: how one is made and the hash the Gateway stores instead of the key.</summary>
+public static class ApiKeys
+{
+    /// <summary>A new key: <c>fm_</c> and 32 random bytes, base64url (256 bits: its hash cannot be reversed by search).</summary>
+    public static string New() => "fm_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>Hex SHA-256 of the key's UTF-8 bytes: what the Gateway's configuration holds.</summary>
+    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+}
