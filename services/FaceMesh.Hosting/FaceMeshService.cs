@@ -38,7 +38,13 @@ public static class FaceMeshService
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var address = System.Net.IPAddress.Parse(endpoints.Host);
-            kestrel.Listen(address, endpoints.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            var certificate = TlsCertificate(endpoints);
+            kestrel.Listen(address, endpoints.GrpcPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                if (certificate is not null)
+                    listen.UseHttps(certificate);
+            });
             kestrel.Listen(address, endpoints.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
         builder.Services.AddSingleton<Readiness>();
@@ -53,6 +59,17 @@ public static class FaceMeshService
         builder.Services.AddGrpcHealthChecks().AddCheck<Readiness>("ready");
         AddTelemetry(builder, serviceName);
         return builder;
+    }
+
+    /// <summary>The gRPC port's certificate when <c>Endpoints:TlsCertificateFile</c> and <c>TlsKeyFile</c> are set.</summary>
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2? TlsCertificate(ServiceEndpoints endpoints)
+    {
+        if (endpoints.TlsCertificateFile.Length == 0 && endpoints.TlsKeyFile.Length == 0)
+            return null;
+        if (!File.Exists(endpoints.TlsCertificateFile) || !File.Exists(endpoints.TlsKeyFile))
+            throw new InvalidOperationException($"TLS needs both Endpoints:TlsCertificateFile ('{endpoints.TlsCertificateFile}') and Endpoints:TlsKeyFile " +
+                                                $"('{endpoints.TlsKeyFile}') to be PEM files that exist; set both, or neither for cleartext.");
+        return System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(endpoints.TlsCertificateFile, endpoints.TlsKeyFile);
     }
 
     private static readonly string[] QuietPaths = ["/metrics", "/healthz", "/readyz", "/grpc.health.v1.Health/Check"];

@@ -20,4 +20,11 @@ public sealed class ServiceEndpoints
 
     [Range(0, 65535)]
     public int HttpPort { get; set; } = 5001;
+
+    /// <summary>
+    /// TLS on the gRPC port: a PEM certificate (chain) and its PEM private key, e.g. a mounted kubernetes.io/tls secret.
+    /// Both empty: cleartext HTTP/2 (inside the cluster, or behind a TLS-terminating ingress).
+    /// </summary>
+    public string TlsCertificateFile { get; set; } = "";
+    public string TlsKeyFile { get; set; } = "";
 }

@@ -139,11 +139,54 @@ public sealed class ChartTests(RenderedChart chart) : IClassFixture<RenderedChar
         Assert.Equal((1, "Recreate"), ((int)embedded["replicas"]!, (string)embedded["strategy"]!["type"]!));
     }
 
+    private static Dictionary<string, JsonNode> Env(JsonNode container) => container["env"]!.AsArray().ToDictionary(e => (string)e!["name"]!, e => e!);
+
+    [Theory]
+    [MemberData(nameof(ValueSets))]
+    public void Every_service_reads_the_fleet_token_and_the_gateway_its_api_keys_from_mounted_secrets(string values)
+    {
+        foreach (var deployment in chart.OfKind(values, "Deployment"))
+        {
+            var pod = deployment["spec"]!["template"]!["spec"]!;
+            var container = pod["containers"]![0]!;
+            var volumes = pod["volumes"]!.AsArray().ToDictionary(v => (string)v!["name"]!, v => v!);
+            var mounts = container["volumeMounts"]!.AsArray().ToDictionary(m => (string)m!["name"]!, m => m!);
+            Assert.Equal("facemesh-fleet-token", (string)volumes["fleet-token"]["secret"]!["secretName"]!);
+            Assert.True((bool)mounts["fleet-token"]["readOnly"]!);
+            Assert.Equal("/etc/facemesh/fleet/token", (string)Env(container)["Fleet__TokenFile"]["value"]!);
+            bool gateway = (string)deployment["metadata"]!["name"]! == "facemesh-gateway";
+            Assert.Equal(gateway, volumes.ContainsKey("api-keys")); // only the Gateway holds the API keys
+            if (gateway)
+            {
+                Assert.Equal("facemesh-api-keys", (string)volumes["api-keys"]["secret"]!["secretName"]!);
+                Assert.Equal("/etc/facemesh/api-keys", (string)mounts["api-keys"]["mountPath"]!);
+                Assert.Equal("/etc/facemesh/api-keys/keys.json", (string)Env(container)["Gateway__Auth__ApiKeysFile"]["value"]!);
+                Assert.Equal("50", (string)Env(container)["Gateway__Auth__RequestsPerSecond"]["value"]!);
+                Assert.DoesNotContain("Gateway__Auth__AllowAnonymous", Env(container).Keys); // never anonymous on a cluster
+            }
+        }
+    }
+
+    [Fact]
+    public void Jwt_and_tls_settings_reach_the_gateway_with_the_key_and_certificate_from_secrets()
+    {
+        var pod = chart.Named("external-qdrant", "Deployment", "facemesh-gateway")["spec"]!["template"]!["spec"]!;
+        var env = Env(pod["containers"]![0]!);
+        Assert.Equal("https://login.example.com/", (string)env["Gateway__Auth__Jwt__Issuer"]["value"]!);
+        Assert.Equal("facemesh", (string)env["Gateway__Auth__Jwt__Audience"]["value"]!);
+        Assert.Equal(("facemesh-jwt-public-key", "public.pem"), ((string)env["Gateway__Auth__Jwt__PublicKeysPem__0"]["valueFrom"]!["secretKeyRef"]!["name"]!,
+            (string)env["Gateway__Auth__Jwt__PublicKeysPem__0"]["valueFrom"]!["secretKeyRef"]!["key"]!));
+        Assert.Equal("/etc/facemesh/tls/tls.crt", (string)env["Endpoints__TlsCertificateFile"]["value"]!);
+        Assert.Equal("facemesh-gateway-tls", (string)pod["volumes"]!.AsArray().Single(v => (string)v!["name"]! == "tls")!["secret"]!["secretName"]!);
+        Assert.DoesNotContain("Gateway__Auth__Jwt__Issuer", Env(chart.Named("default", "Deployment", "facemesh-gateway")["spec"]!["template"]!["spec"]!["containers"]![0]!).Keys);
+    }
+
     [Theory]
     [InlineData("embeder.replicas=2", "Additional property embeder is not allowed")]
     [InlineData("gateway.replicas=two", "gateway.replicas: Invalid type. Expected: integer, given: string")]
     [InlineData("matcher.store=Redis", "matcher.store")]
     [InlineData("securityContext.readOnlyRootFilesystem=false", "readOnlyRootFilesystem")]
+    [InlineData("security.apiKeysSecret=", "security.apiKeysSecret")]
     public void The_values_schema_rejects_a_misspelled_or_wrongly_typed_value(string setting, string expected)
     {
         var (code, output) = RenderedChart.Run(RenderedChart.Helm, "template", "facemesh", RenderedChart.Chart, "--set", setting);

@@ -15,7 +15,7 @@ public sealed class ClientLibraryTests(LoopbackFleet fleet) : IClassFixture<Loop
     public async Task AddFaceMeshClient_gives_a_working_injected_client()
     {
         var services = new ServiceCollection();
-        services.AddFaceMeshClient(o => { o.Address = new Uri(fleet.Gateway.GrpcAddress); o.ApiKey = "test-key"; });
+        services.AddFaceMeshClient(o => o.Address = new Uri(fleet.Gateway.GrpcAddress)); // the API key it sends: SecurityTests
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<Contracts.V1.FaceMesh.FaceMeshClient>();
         var response = await client.VerifyAsync(new VerifyRequest { Probe = Photo("obama.jpg"), ReferenceImage = Photo("obama2.jpg") });

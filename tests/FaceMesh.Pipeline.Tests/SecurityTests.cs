@@ -7,7 +7,9 @@ using FaceMesh.Gateway;
 using FaceMesh.Hosting;
 using FaceMesh.Matcher;
 using Google.Protobuf;
+using FaceMesh.Client;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -51,8 +53,8 @@ public sealed class SecuredFleet : IAsyncLifetime
         var entries = keys.Select(k =>
         {
             if (!Keys.TryGetValue(k.Id, out var key))
-                Keys[k.Id] = key = FaceMesh.Client.ApiKeys.New();
-            return new { id = k.Id, sha256 = FaceMesh.Client.ApiKeys.Hash(key), tenant = k.Tenant, role = k.Role, requestsPerSecond = k.Rate, burst = k.Rate > 0 ? 2 : 0 };
+                Keys[k.Id] = key = ApiKeys.New();
+            return new { id = k.Id, sha256 = ApiKeys.Hash(key), tenant = k.Tenant, role = k.Role, requestsPerSecond = k.Rate, burst = k.Rate > 0 ? 2 : 0 };
         }).ToArray();
         var temporary = KeysFile + ".tmp";
         File.WriteAllText(temporary, JsonSerializer.Serialize(new { apiKeys = entries }));
@@ -127,6 +129,21 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
             Assert.True(e.StatusCode == StatusCode.Unauthenticated, $"{rpc}: {e.StatusCode}");
             Assert.Contains("not known", e.Status.Detail);
         }
+    }
+
+    [Fact]
+    public async Task The_client_library_sends_its_configured_api_key_on_every_call()
+    {
+        var services = new ServiceCollection();
+        services.AddFaceMeshClient(o =>
+        {
+            o.Address = new Uri(fleet.Gateway.GrpcAddress);
+            o.ApiKey = fleet.Keys["acme-reader"];
+        });
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<Contracts.V1.FaceMesh.FaceMeshClient>();
+        var response = await client.VerifyAsync(new VerifyRequest { Probe = Photo("obama.jpg"), ReferenceImage = Photo("obama2.jpg") });
+        Assert.True(response.Match, $"score {response.Score}");
     }
 
     [Fact]
@@ -302,6 +319,44 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
         Assert.Equal(StatusCode.Unauthenticated, (await Refused(async () => await embedder.GetModelAsync(new GetModelRequest()))).StatusCode);
         var health = new Grpc.Health.V1.Health.HealthClient(fleet.Matcher.Channel);
         Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status);
+    }
+
+    [Fact]
+    public async Task The_public_endpoint_speaks_tls_when_given_a_certificate_and_refuses_cleartext()
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=facemesh-gateway.test", rsa,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        names.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        var directory = TestPaths.NewTempDirectory();
+        string certFile = Path.Combine(directory, "tls.crt"), keyFile = Path.Combine(directory, "tls.key");
+        File.WriteAllText(certFile, certificate.ExportCertificatePem());
+        File.WriteAllText(keyFile, rsa.ExportPkcs8PrivateKeyPem());
+        int port = LoopbackService.FreePort(), http = LoopbackService.FreePort();
+        await using var app = GatewayHost.Build([$"--Endpoints:GrpcPort={port}", $"--Endpoints:HttpPort={http}", "--Logging:LogLevel:Default=Warning",
+            $"--Endpoints:TlsCertificateFile={certFile}", $"--Endpoints:TlsKeyFile={keyFile}", $"--Fleet:Token={SecuredFleet.FleetTokenValue}",
+            $"--Gateway:DetectorAddress={fleet.Detector.GrpcAddress}", $"--Gateway:EmbedderAddress={fleet.Embedder.GrpcAddress}",
+            $"--Gateway:MatcherAddress={fleet.Matcher.GrpcAddress}", $"--Gateway:Auth:ApiKeysFile={fleet.KeysFile}"]);
+        await app.StartAsync();
+        try
+        {
+            // The client trusts exactly this certificate (as it would trust the cluster's CA).
+            var handler = new SocketsHttpHandler();
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == certificate.GetCertHashString();
+            using var tls = Grpc.Net.Client.GrpcChannel.ForAddress($"https://127.0.0.1:{port}", new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = handler });
+            var galleries = await new Contracts.V1.FaceMesh.FaceMeshClient(tls).ListGalleriesAsync(new ListGalleriesRequest(), fleet.AsKey("acme-reader"));
+            Assert.NotNull(galleries);
+            using var cleartext = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
+            var e = await Refused(async () => await new Contracts.V1.FaceMesh.FaceMeshClient(cleartext).ListGalleriesAsync(new ListGalleriesRequest(), fleet.AsKey("acme-reader")));
+            Assert.NotEqual(StatusCode.OK, e.StatusCode);
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
     }
 
     [Fact]
