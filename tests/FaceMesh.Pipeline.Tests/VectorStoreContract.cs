@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using FaceMesh.Matching;
 using FaceMesh.Matching.Embedded;
 using FaceMesh.Matching.Qdrant;
@@ -191,6 +193,63 @@ public abstract class VectorStoreContract : IDisposable
         // Tenant b's "staff" is its own gallery: tenant a's subjects are not in it.
         var found = (await Store.SearchAsync(new GalleryKey("tenant-b", "staff"), Model, [Unit(3)], 10))[0];
         Assert.Equal(["zoe"], found.Select(m => m.SubjectId).ToArray());
+    }
+
+    /// <summary>One step of a generated history: upsert face <c>Face</c> as <c>Subject</c> with vector <c>Seed</c>, or delete <c>Subject</c>.</summary>
+    public sealed record Step(bool Delete, int Face, int Subject, int Seed);
+
+    private static readonly Gen<Step[]> Histories = Gen.ArrayOf(
+        from delete in Gen.Choose(0, 5).Select(d => d == 0) // one step in six deletes
+        from face in Gen.Choose(0, 11)
+        from subject in Gen.Choose(0, 4)
+        from seed in Gen.Choose(1, 1000)
+        select new Step(delete, face, subject, seed));
+
+    private int _history;
+
+    [SkippableFact]
+    public void After_any_history_of_upserts_and_deletions_the_store_answers_as_a_dictionary_searched_by_brute_force()
+    {
+        _ = Store; // skipped here when the store cannot run
+        Prop.ForAll(Histories.ToArbitrary(), steps =>
+        {
+            var gallery = new GalleryKey("tenant-p", $"history-{Interlocked.Increment(ref _history)}");
+            var model = new Dictionary<string, (string Subject, float[] Vector)>(); // face id → subject, vector
+            bool created = false;
+            foreach (var step in steps)
+            {
+                if (step.Delete)
+                {
+                    if (!created)
+                        continue; // no gallery yet: NOT_FOUND, tested elsewhere
+                    int removed = model.Count(f => f.Value.Subject == $"s{step.Subject}");
+                    Assert.Equal(removed, Store.DeleteSubjectAsync(gallery, $"s{step.Subject}").GetAwaiter().GetResult());
+                    foreach (var id in model.Where(f => f.Value.Subject == $"s{step.Subject}").Select(f => f.Key).ToArray())
+                        model.Remove(id);
+                }
+                else
+                {
+                    var vector = Unit(step.Seed * 16 + step.Face); // two faces never share a vector (no ties to order)
+                    Store.UpsertAsync(gallery, [Face($"f{step.Face}", $"s{step.Subject}", vector)]).GetAwaiter().GetResult();
+                    model[$"f{step.Face}"] = ($"s{step.Subject}", vector);
+                    created = true;
+                }
+            }
+            if (model.Count == 0)
+                return true;
+            Assert.Equal(model.Count, Store.CountFacesAsync(gallery).GetAwaiter().GetResult());
+            // Search: each subject's best face, best first, exactly as brute force over the dictionary says.
+            var query = Unit(4242);
+            var expected = model.GroupBy(f => f.Value.Subject).Select(g => (Subject: g.Key, Score: g.Max(f => Dot(f.Value.Vector, query))))
+                .OrderByDescending(x => x.Score).Take(3).ToArray();
+            var found = Store.SearchAsync(gallery, Model, [query], topK: 3).GetAwaiter().GetResult()[0];
+            Assert.True(expected.Select(e => e.Subject).SequenceEqual(found.Select(f => f.SubjectId)) && found.Zip(expected).All(x => Math.Abs(x.First.Score - x.Second.Score) < 1e-4),
+                $"expected {string.Join(" ", expected.Select(e => $"{e.Subject}:{e.Score:F6}"))}, found {string.Join(" ", found.Select(f => $"{f.SubjectId}:{f.Score:F6}"))}");
+            // Every subject's faces, no more and no fewer.
+            foreach (var g in model.GroupBy(f => f.Value.Subject))
+                Assert.Equal(g.Select(f => f.Key).Order(), Store.GetSubjectAsync(gallery, g.Key).GetAwaiter().GetResult().Select(f => f.FaceId).Order());
+            return true;
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(SkipReason is null && this is not QdrantStoreContractTests ? 200 : 30));
     }
 }
 
