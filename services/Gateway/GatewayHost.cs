@@ -37,9 +37,9 @@ public static class GatewayHost
         builder.Services.AddSingleton<FleetTokenClientInterceptor>();
         builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = options.MaxRequestBytes).AddJsonTranscoding()
             .AddServiceOptions<FaceMeshGrpcService>(o => o.Interceptors.Add<GatewayGuard>());
-        AddClient<Contracts.V1.Detector.DetectorClient>(builder, options.DetectorAddress);
-        AddClient<Contracts.V1.Embedder.EmbedderClient>(builder, options.EmbedderAddress);
-        AddClient<Contracts.V1.Matcher.MatcherClient>(builder, options.MatcherAddress);
+        AddClient<Contracts.V1.Detector.DetectorClient>(builder, "Detector", options.DetectorAddress);
+        AddClient<Contracts.V1.Embedder.EmbedderClient>(builder, "Embedder", options.EmbedderAddress);
+        AddClient<Contracts.V1.Matcher.MatcherClient>(builder, "Matcher", options.MatcherAddress);
         builder.Services.AddSingleton<ModelThresholds>();
         builder.Services.AddSingleton<EnrollmentWriter>();
         builder.AddValidatedOptions<BusOptions>(BusOptions.Section);
@@ -63,9 +63,10 @@ public static class GatewayHost
         return app;
     }
 
-    private static void AddClient<TClient>(WebApplicationBuilder builder, string address) where TClient : class =>
+    private static void AddClient<TClient>(WebApplicationBuilder builder, string service, string address) where TClient : class =>
         builder.Services.AddGrpcClient<TClient>(client => client.Address = Uri.TryCreate(address, UriKind.Absolute, out var uri) ? uri : new Uri("http://invalid"))
             .AddInterceptor<FleetTokenClientInterceptor>()
+            .AddInterceptor(() => new InternalCallErrors(service))
             .ConfigureChannel(channel =>
             {
                 channel.ServiceConfig = RetryOnUnavailable;

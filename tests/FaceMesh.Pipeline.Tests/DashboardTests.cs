@@ -57,7 +57,7 @@ public sealed class DashboardTests
             }
             GatewayGrpc = grpc["Gateway"];
             foreach (var port in Http.Values)
-                await MatcherProcess.WaitReady(port);
+                await TestProcess.WaitReady(port);
         }
 
         public async ValueTask DisposeAsync()

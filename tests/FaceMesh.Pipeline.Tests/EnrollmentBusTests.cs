@@ -220,7 +220,7 @@ public sealed class EnrollmentBusTests(BusFleet fleet) : IClassFixture<BusFleet>
         Task publishing;
         try
         {
-            await MatcherProcess.WaitReady(http);
+            await TestProcess.WaitReady(http);
             publishing = fleet.Publish(events); // each Publish returns once the broker confirmed it
             using var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}");
             var client = new Contracts.V1.Matcher.MatcherClient(channel);
@@ -250,7 +250,7 @@ public sealed class EnrollmentBusTests(BusFleet fleet) : IClassFixture<BusFleet>
         var restarted = MatcherProcess.Start(settings);
         try
         {
-            await MatcherProcess.WaitReady(http);
+            await TestProcess.WaitReady(http);
             using var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}");
             var request = new AwaitFacesRequest { Gallery = Ref("bus-crash") };
             request.FaceIds.Add(events.Select(e => e.FaceId));

@@ -15,7 +15,7 @@ public sealed class MatcherCrashTests
     private static Process StartMatcher(string data, int grpc, int http) =>
         MatcherProcess.Start([$"--Matcher:Embedded:DataDirectory={data}", $"--Endpoints:GrpcPort={grpc}", $"--Endpoints:HttpPort={http}", "--Logging:LogLevel:Default=Warning"]);
 
-    private static Task WaitReady(int http) => MatcherProcess.WaitReady(http);
+    private static Task WaitReady(int http) => TestProcess.WaitReady(http);
 
     [Fact]
     public async Task Every_acknowledged_enrollment_survives_kill_9_during_a_burst()
@@ -100,22 +100,4 @@ public sealed class MatcherCrashTests
 public static class MatcherProcess
 {
     public static Process Start(IEnumerable<string> settings) => TestProcess.StartService("Matcher", settings);
-
-    public static async Task WaitReady(int http)
-    {
-        using var client = new HttpClient();
-        for (int i = 0; i < 300; i++)
-        {
-            try
-            {
-                if ((await client.GetAsync($"http://127.0.0.1:{http}/readyz")).IsSuccessStatusCode)
-                    return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("The Matcher did not become ready.");
-    }
 }

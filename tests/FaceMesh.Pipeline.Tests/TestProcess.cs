@@ -39,4 +39,23 @@ public static class TestProcess
     /// <summary>A FaceMesh service's apphost, copied next to the test binaries by the project references.</summary>
     public static Process StartService(string service, IEnumerable<string> settings) =>
         Start(Path.Combine(AppContext.BaseDirectory, $"FaceMesh.{service}"), settings, AppContext.BaseDirectory);
+
+    /// <summary>Waits until a service process answers /readyz on its HTTP port.</summary>
+    public static async Task WaitReady(int http)
+    {
+        using var client = new HttpClient();
+        for (int i = 0; i < 300; i++)
+        {
+            try
+            {
+                if ((await client.GetAsync($"http://127.0.0.1:{http}/readyz")).IsSuccessStatusCode)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"The service with HTTP port {http} did not report ready within 30 s.");
+    }
 }
