@@ -47,6 +47,7 @@ public sealed class FaceMeshGrpcService(
                 response.Score = Dot(both[0], both[1]);
                 break;
             case VerifyRequest.ReferenceOneofCase.ReferenceSubject:
+                RequestChecks.Check(request, _options);
                 var embedding = (await Embed([probe.Crop], call))[0];
                 var compared = await matcher.CompareAsync(new CompareRequest
                 {
@@ -66,9 +67,7 @@ public sealed class FaceMeshGrpcService(
     {
         var call = Call(context);
         var (far, threshold, model) = await thresholds.ForAsync(request.Far, _options.DefaultFar, call);
-        int topK = request.TopK == 0 ? 5 : request.TopK;
-        if (topK is < 1 or > 100)
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"top_k is {request.TopK}; it must be between 1 and 100 (0 for 5)."));
+        int topK = RequestChecks.TopK(request.TopK, _options);
         var detected = await detector.DetectAsync(new DetectFacesRequest { Image = request.Image, IncludeCrops = true, MultiScale = request.MultiScale }, call);
         var response = new IdentifyResponse { Far = far, Threshold = threshold, ModelId = model };
         if (detected.Faces.Count == 0)
@@ -90,11 +89,7 @@ public sealed class FaceMeshGrpcService(
     public override async Task<EnrollResponse> Enroll(EnrollRequest request, ServerCallContext context)
     {
         var call = Call(context);
-        if (string.IsNullOrWhiteSpace(request.Gallery) || string.IsNullOrWhiteSpace(request.SubjectId))
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "gallery and subject_id are required."));
-        if (request.Photos.Count is 0 || request.Photos.Count > _options.MaxPhotosPerEnroll)
-            throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"{request.Photos.Count} photos; an enrollment takes 1 to {_options.MaxPhotosPerEnroll}."));
+        RequestChecks.Check(request, _options);
         var chosen = new List<(Contracts.V1.Face Face, bool LowQuality, int Photo, int Index)>();
         for (int p = 0; p < request.Photos.Count; p++)
         {
@@ -153,17 +148,22 @@ public sealed class FaceMeshGrpcService(
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..32];
     }
 
-    public override async Task<DeleteSubjectResponse> DeleteSubject(DeleteSubjectRequest request, ServerCallContext context) =>
-        new() { DeletedFaces = await enrollment.Delete(Gallery(context, request.Gallery), request.SubjectId, Call(context)) };
+    public override async Task<DeleteSubjectResponse> DeleteSubject(DeleteSubjectRequest request, ServerCallContext context)
+    {
+        RequestChecks.Check(request, _options);
+        return new() { DeletedFaces = await enrollment.Delete(Gallery(context, request.Gallery), request.SubjectId, Call(context)) };
+    }
 
     public override async Task<Subject> GetSubject(GetSubjectRequest request, ServerCallContext context)
     {
+        RequestChecks.Check(request, _options);
         var stored = await matcher.FindSubjectAsync(new FindSubjectRequest { Gallery = Gallery(context, request.Gallery), SubjectId = request.SubjectId }, Call(context));
         return new Subject { Gallery = request.Gallery, SubjectId = stored.SubjectId, FaceIds = { stored.FaceIds }, ModelId = stored.ModelId };
     }
 
     public override async Task<ListSubjectsResponse> ListSubjects(ListSubjectsRequest request, ServerCallContext context)
     {
+        RequestChecks.Check(request, _options);
         var page = await matcher.PageSubjectsAsync(new PageSubjectsRequest
         {
             Gallery = Gallery(context, request.Gallery), PageSize = request.PageSize, PageToken = request.PageToken,
@@ -205,10 +205,9 @@ public sealed class FaceMeshGrpcService(
     }
 
     /// <summary>The caller's tenant's gallery of this name: another tenant's gallery of the same name is never reached.</summary>
-    private static GalleryRef Gallery(ServerCallContext context, string name)
+    private GalleryRef Gallery(ServerCallContext context, string name)
     {
-        if (string.IsNullOrWhiteSpace(name))
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "gallery is required: name the gallery."));
+        RequestChecks.Name(name, "gallery", _options);
         return new GalleryRef { Tenant = GatewayGuard.CallerOf(context).Tenant, Gallery = name };
     }
 

@@ -37,6 +37,18 @@ public sealed class GatewayOptions
     [Range(1, 1000)]
     public int MaxPhotosPerEnroll { get; set; } = 32;
 
+    /// <summary>Longest gallery name or subject id, in characters.</summary>
+    [Range(1, 1024)]
+    public int MaxNameLength { get; set; } = 128;
+
+    /// <summary>Most candidates one Identify may ask for per face.</summary>
+    [Range(1, 100)]
+    public int MaxTopK { get; set; } = 100;
+
+    /// <summary>Most subjects one ListSubjects page may ask for.</summary>
+    [Range(1, 1000)]
+    public int MaxPageSize { get; set; } = 1000;
+
     /// <summary>How long Enroll (with wait_until_searchable) and DeleteSubject wait for the Matcher to apply an event, in seconds.</summary>
     [Range(0.1, 120)]
     public double EnrollmentWaitSeconds { get; set; } = 10;

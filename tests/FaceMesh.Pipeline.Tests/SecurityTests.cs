@@ -360,6 +360,31 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
     }
 
     [Fact]
+    public async Task Requests_beyond_the_limits_are_refused_with_the_field_the_value_and_the_limit()
+    {
+        var admin = fleet.AsKey("acme-admin");
+        async Task<RpcException> Refusal(Func<Task> call) => await Refused(call);
+        var longName = await Refusal(async () => await fleet.Client.EnrollAsync(Enrollment(new string('g', 129), "s", "obama.jpg"), admin));
+        Assert.Equal((StatusCode.InvalidArgument, "gallery is 129 characters; at most 128 are allowed."), (longName.StatusCode, longName.Status.Detail));
+        var control = await Refusal(async () => await fleet.Client.GetSubjectAsync(new GetSubjectRequest { Gallery = "staff", SubjectId = "a\u0000b" }, admin));
+        Assert.Equal(StatusCode.InvalidArgument, control.StatusCode);
+        Assert.Contains("subject_id contains a control or malformed character (U+0000) at position 1", control.Status.Detail);
+        var topK = await Refusal(async () => await fleet.Client.IdentifyAsync(new IdentifyRequest { Gallery = "staff", TopK = 101, Image = Photo("obama.jpg") }, admin));
+        Assert.Equal("top_k is 101; it must be between 1 and 100 (0 for 5).", topK.Status.Detail);
+        var page = await Refusal(async () => await fleet.Client.ListSubjectsAsync(new ListSubjectsRequest { Gallery = "staff", PageSize = 5000 }, admin));
+        Assert.Equal("page_size is 5000; it must be between 1 and 1000 (0 for the default).", page.Status.Detail);
+        var photos = new EnrollRequest { Gallery = "staff", SubjectId = "many" };
+        photos.Photos.Add(Enumerable.Range(0, 33).Select(_ => new EnrollPhoto { Image = Photo("obama_small.jpg") }));
+        Assert.Equal("33 photos; an enrollment takes 1 to 32.", (await Refusal(async () => await fleet.Client.EnrollAsync(photos, admin))).Status.Detail);
+        // A request above the Gateway's byte limit (32 MiB) is refused before it is read whole.
+        var huge = new DetectRequest { Image = new Image { Content = ByteString.CopyFrom(new byte[33 * 1024 * 1024]) } };
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(fleet.Gateway.GrpcAddress, new Grpc.Net.Client.GrpcChannelOptions { MaxSendMessageSize = null });
+        var tooBig = await Refusal(async () => await new Contracts.V1.FaceMesh.FaceMeshClient(channel).DetectAsync(huge, admin));
+        Assert.Equal(StatusCode.ResourceExhausted, tooBig.StatusCode);
+        Assert.DoesNotContain((await fleet.Client.ListGalleriesAsync(new ListGalleriesRequest(), admin)).Galleries, g => g.Name.Length > 128); // nothing was made
+    }
+
+    [Fact]
     public async Task Every_call_leaves_one_audit_line_with_tenant_key_gallery_subject_and_result_and_no_biometric_data()
     {
         var admin = fleet.AsKey("acme-admin");
