@@ -67,22 +67,51 @@ public sealed class EmbeddedStoreTests
     {
         var directory = TestPaths.NewTempDirectory();
         var vectors = RandomUnits(1000, 32, seed: 10);
-        var options = new EmbeddedStoreOptions { DataDirectory = directory, SnapshotAfterLogBytes = long.MaxValue };
+        var options = new EmbeddedStoreOptions { DataDirectory = directory, SnapshotAfterLogBytes = long.MaxValue, ErasureDelaySeconds = 3600 };
         using (var store = new EmbeddedVectorStore(options))
         {
             await store.UpsertAsync(Key, vectors.Take(600).Select((v, i) => new EnrolledFace($"f{i}", $"s{i % 100}", v, "m", 0.5f, i)).ToArray());
-            store.Snapshot();
+            Assert.Equal(6, await store.DeleteSubjectAsync(Key, "s7"));
+            Assert.True(store.ErasurePending);
+            store.Snapshot(); // holds everything so far, the deletion included: nothing left to erase
+            Assert.False(store.ErasurePending);
             await store.UpsertAsync(Key, vectors.Skip(600).Select((v, i) => new EnrolledFace($"f{600 + i}", $"s{i % 100}", v, "m", 0.5f, i)).ToArray());
-            Assert.Equal(10, await store.DeleteSubjectAsync(Key, "s7"));
         }
         Assert.Equal(["log-00000001.log", "snapshot-00000001.bin"], Directory.GetFiles(directory).Select(f => Path.GetFileName(f)!).Order().ToArray());
         using var reopened = new EmbeddedVectorStore(options);
         var info = await reopened.CountAsync(Key);
-        Assert.Equal((99L, 990L), (info!.Subjects, info.Faces));
-        Assert.Empty(await reopened.GetSubjectAsync(Key, "s7"));
+        Assert.Equal((100L, 994L), (info!.Subjects, info.Faces));
+        Assert.Equal(4, (await reopened.GetSubjectAsync(Key, "s7")).Count); // enrolled again after the deletion, from the log
         var face = (await reopened.GetSubjectAsync(Key, "s8")).First(f => f.FaceId == "f608");
         Assert.Equal(vectors[608], face.Embedding);
         Assert.Equal((0.5f, 8L), (face.Quality, face.EnrolledAtMs));
+    }
+
+    /// <summary>Where the float bytes of <paramref name="vector"/> occur in any file of the folder.</summary>
+    private static string[] FilesHolding(string directory, float[] vector)
+    {
+        var pattern = System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan(0, 8)).ToArray(); // 32 bytes: no accidental match
+        return Directory.GetFiles(directory).Where(f => File.ReadAllBytes(f).AsSpan().IndexOf(pattern) >= 0).Select(f => Path.GetFileName(f)!).ToArray();
+    }
+
+    [Fact]
+    public async Task A_deleted_subjects_vectors_leave_the_disk_at_the_erasure_snapshot_that_follows_the_deletion()
+    {
+        var directory = TestPaths.NewTempDirectory();
+        var vectors = RandomUnits(40, 64, seed: 12);
+        var options = new EmbeddedStoreOptions { DataDirectory = directory, ErasureDelaySeconds = 0.5 };
+        using var store = new EmbeddedVectorStore(options);
+        await store.UpsertAsync(Key, vectors.Select((v, i) => new EnrolledFace($"f{i}", $"s{i % 4}", v, "m", 1)).ToArray());
+        Assert.Equal(10, await store.DeleteSubjectAsync(Key, "s1"));
+        Assert.NotEmpty(FilesHolding(directory, vectors[1])); // still in the log right after the deletion: the scan sees it
+        for (int i = 0; i < 100 && store.ErasurePending; i++)
+            await Task.Delay(50);
+        Assert.False(store.ErasurePending);
+        for (int i = 1; i < 40; i += 4)
+            Assert.Empty(FilesHolding(directory, vectors[i]));            // every face of s1: gone from every file
+        Assert.Equal(["snapshot-00000001.bin"], FilesHolding(directory, vectors[0])); // the others are kept, in the snapshot
+        Assert.Empty(await store.GetSubjectAsync(Key, "s1"));
+        Assert.DoesNotContain((await store.SearchAsync(Key, "m", [vectors[1]], 4))[0], m => m.SubjectId == "s1");
     }
 
     [Fact]

@@ -36,6 +36,17 @@ public static class TestProcess
         return process;
     }
 
+    /// <summary>Starts the program in the background and collects every line it writes (stdout and stderr) into <paramref name="output"/>.</summary>
+    public static Process StartCapturing(string program, IEnumerable<string> arguments, System.Collections.Concurrent.ConcurrentQueue<string> output, string? workingDirectory = null)
+    {
+        var process = Process.Start(Info(program, arguments, workingDirectory))!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
     /// <summary>A FaceMesh service's apphost, copied next to the test binaries by the project references.</summary>
     public static Process StartService(string service, IEnumerable<string> settings) =>
         Start(Path.Combine(AppContext.BaseDirectory, $"FaceMesh.{service}"), settings, AppContext.BaseDirectory);

@@ -14,6 +14,12 @@ public sealed class EmbeddedStoreOptions
 
     /// <summary>A snapshot is taken (and the log restarted) when the log grows past this many bytes.</summary>
     public long SnapshotAfterLogBytes { get; set; } = 256L << 20;
+
+    /// <summary>
+    /// After a subject is deleted, a snapshot follows within this many seconds: the log that still held the deleted
+    /// vectors is then removed, so they leave the disk too (erasure). 0 snapshots right away.
+    /// </summary>
+    public double ErasureDelaySeconds { get; set; } = 60;
 }
 
 /// <summary>
@@ -32,6 +38,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     private readonly SemaphoreSlim _snapshotting = new(1, 1);
     private FaceLog? _log;
     private long _segment;
+    private Timer? _erasure;
 
     public EmbeddedVectorStore(EmbeddedStoreOptions options, Action<string>? report = null)
     {
@@ -116,7 +123,39 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
             if (index is null || !index.HasSubject(subjectId))
                 return Task.FromResult(0);
             Log()?.AppendDelete(gallery, subjectId);
-            return Task.FromResult(index.DeleteSubject(subjectId));
+            int deleted = index.DeleteSubject(subjectId);
+            if (_log is not null)
+                _erasure ??= new Timer(_ => Erase(), null, TimeSpan.FromSeconds(_options.ErasureDelaySeconds), Timeout.InfiniteTimeSpan);
+            return Task.FromResult(deleted);
+        }
+    }
+
+    /// <summary>The snapshot that follows deletions: every deletion before it is then gone from the disk.</summary>
+    private void Erase()
+    {
+        lock (_writes)
+        {
+            _erasure?.Dispose();
+            _erasure = null; // a deletion from now on schedules the next one
+        }
+        try
+        {
+            Snapshot();
+            _report("Deleted subjects erased from disk (snapshot written, older log removed)");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _report($"Erasure snapshot failed ({e.Message}); the deleted vectors stay in the log until the next snapshot.");
+        }
+    }
+
+    /// <summary>True while deleted vectors may still be in the log on disk (an erasure snapshot is scheduled).</summary>
+    public bool ErasurePending
+    {
+        get
+        {
+            lock (_writes)
+                return _erasure is not null;
         }
     }
 
@@ -180,6 +219,8 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
                 _log.Dispose();
                 _log = next;
                 _segment = segment;
+                _erasure?.Dispose(); // this snapshot erases every deletion logged so far; a later one schedules anew
+                _erasure = null;
             }
             var clock = Stopwatch.StartNew();
             GallerySnapshot.Write(SnapshotPath(segment), Catalog.All);
@@ -195,6 +236,8 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
 
     public void Dispose()
     {
+        if (ErasurePending)
+            Erase(); // deleted subjects leave the disk before the store closes
         _snapshotting.Wait(); // a snapshot being written finishes first (it replaces files a restart reads)
         lock (_writes)
         {
