@@ -10,6 +10,7 @@ using Spectre.Console;
 // facemesh-load --server URL --rpc verify|identify --concurrency N [--rate R] --duration S --photos DIR
 //               [--size 250] [--gallery G --enroll DIR] [--json OUT] [--in-process PACK_DIR]
 // facemesh-load --events --matcher URL [--broker HOST] [--vhost /] --rate R --duration S [--json OUT]
+// facemesh-load --soak --server URL --photos DIR --rate R --minutes M [--warmup-minutes 2] [--out DIR]
 if (args.Contains("--help"))
 {
     Console.WriteLine("facemesh-load --server URL --rpc verify|identify --concurrency N [--rate PER_SECOND] --duration SECONDS " +
@@ -30,6 +31,32 @@ if (args.Contains("--events"))
     AnsiConsole.Write(eventsTable);
     if (Arg("--json") is { } eventsJson)
         File.WriteAllText(eventsJson, JsonSerializer.Serialize(events, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    return 0;
+}
+if (args.Contains("--soak"))
+{
+    // facemesh-load --soak --server URL --photos DIR --rate R --minutes M [--warmup-minutes 2] [--out DIR] [--api-key KEY]
+    string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+    double Number(string name, double fallback) => Arg(name) is { } v ? double.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    var soakPhotos = Directory.EnumerateFiles(Arg("--photos") ?? throw new ArgumentException("--photos DIR is required."), "*.jpg", SearchOption.AllDirectories)
+        .Order(StringComparer.Ordinal).Take(200).Select(p => Prepare(p, 250)).ToArray();
+    var (soakClient, soakChannel) = FaceMeshClientFactory.Create(new FaceMeshClientOptions
+    {
+        Address = new Uri(Arg("--server") ?? "http://127.0.0.1:5000"), ApiKey = Arg("--api-key") ?? Environment.GetEnvironmentVariable("FACEMESH_API_KEY"),
+    });
+    using var __ = soakChannel;
+    string output = Arg("--out") ?? "artifacts/soak";
+    var soak = await new Soak(soakClient, soakPhotos, Number("--rate", 10), TimeSpan.FromMinutes(Number("--minutes", 30)),
+        TimeSpan.FromMinutes(Number("--warmup-minutes", 2)), "soak", Console.WriteLine).RunAsync(output);
+    var soakTable = new Table().AddColumns("minutes", "rate/s", "requests", "errors", "p99 first ms", "p99 last ms", "p99 max ms", "RSS growth after warm-up")
+        .Title("FaceMesh soak (mixed traffic: 60 % Verify, 25 % Identify, 10 % Enroll, 5 % DeleteSubject)");
+    soakTable.AddRow($"{soak.Minutes:F1}", $"{soak.Rate:0.#}", $"{soak.Requests}",
+        soak.Errors.Count == 0 ? "0" : Markup.Escape(string.Join(", ", soak.Errors.Select(e => $"{e.Key} {e.Value}"))),
+        $"{soak.P99FirstMs:F1}", $"{soak.P99LastMs:F1}", $"{soak.P99MaxMs:F1}",
+        Markup.Escape(string.Join(", ", soak.RssGrowthPercent.Select(kv => $"{kv.Key} {kv.Value:+0.0;-0.0} %"))));
+    AnsiConsole.Write(soakTable);
+    File.WriteAllText(Path.Combine(output, "soak.json"), JsonSerializer.Serialize(soak, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    Console.WriteLine($"written: {output}/soak.csv, soak.json, soak-latency.png, soak-memory.png");
     return 0;
 }
 var options = LoadOptions.Parse(args);
