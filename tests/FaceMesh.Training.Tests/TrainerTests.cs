@@ -1,5 +1,12 @@
+using FaceMesh.Contracts.V1;
+using FaceMesh.Detector;
+using FaceMesh.Embedder;
+using FaceMesh.Gateway;
 using FaceMesh.Imaging;
+using FaceMesh.Matcher;
 using FaceMesh.Pipeline;
+using FaceMesh.Pipeline.Tests;
+using Grpc.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -128,7 +135,7 @@ public sealed class TrainerTests(AlignedCrops crops) : IClassFixture<AlignedCrop
     }
 
     [Fact]
-    public void A_trained_model_becomes_a_model_pack_that_the_pipeline_serves_unchanged()
+    public async Task A_trained_model_becomes_a_model_pack_that_the_pipeline_and_the_fleet_serve_unchanged()
     {
         var config = Config("packed", epochs: 1) with { HeldOutIdentities = 3 }; // enough impostor pairs (≥ 100) to calibrate FAR 1e-2
         using var trainer = new Trainer(config, _ => { });
@@ -153,6 +160,8 @@ public sealed class TrainerTests(AlignedCrops crops) : IClassFixture<AlignedCrop
             double worst = served[i].Select((v, k) => Math.Abs(v - trained[i][k])).Max();
             Assert.True(worst <= 1e-4, $"{files[i]}: largest difference {worst:G3}");
         }
+        await TrainedPackInTheFleet.Check(packDirectory, Path.Combine(repo, "deploy", "models", "default"), pack.Manifest.Thresholds.Far["0.01"]);
+
         // A tampered file is refused by its hash, as for any pack.
         File.AppendAllText(Path.Combine(packDirectory, Export.ModelPackWriter.EmbedderFile), "x");
         Assert.Throws<FaceMesh.ModelPacks.ModelFileException>(() => FaceMesh.ModelPacks.ModelPack.Load(packDirectory));
@@ -178,5 +187,58 @@ public sealed class TrainerTests(AlignedCrops crops) : IClassFixture<AlignedCrop
         File.WriteAllText(path, """{ "data": "x", "lerningRate": 0.1 }""");
         var e = Assert.Throws<InvalidDataException>(() => TrainingConfig.Load(path));
         Assert.Contains("lerningRate", e.Message);
+    }
+}
+
+/// <summary>
+/// The trained pack in the fleet, with no code change: an Embedder serves it next to one serving the default pack,
+/// each behind its own Gateway, both sharing one Detector and one Matcher. A gallery works with the model it was
+/// enrolled with; the other model is refused with FAILED_PRECONDITION naming both.
+/// </summary>
+public static class TrainedPackInTheFleet
+{
+    private const string TrainedModel = "facemesh-test-mfn-0.1";
+
+    private static Contracts.V1.Image Photo(string name)
+    {
+        var repo = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(repo, "FaceMesh.sln")))
+            repo = Path.GetDirectoryName(repo)!;
+        return new() { Content = Google.Protobuf.ByteString.CopyFrom(File.ReadAllBytes(Path.Combine(repo, "..", "shared", "datasets", "examples", "examples", name))) };
+    }
+
+    public static async Task Check(string trainedPack, string defaultPack, float trainedThreshold)
+    {
+        await using var detector = await LoopbackService.Start(DetectorHost.Build, $"--Detector:Pack={defaultPack}");
+        await using var matcher = await LoopbackService.Start(MatcherHost.Build);
+        await using var trainedEmbedder = await LoopbackService.Start(EmbedderHost.Build, $"--Embedder:Pack={trainedPack}");
+        await using var defaultEmbedder = await LoopbackService.Start(EmbedderHost.Build, $"--Embedder:Pack={defaultPack}");
+        Task<LoopbackService> Gateway(LoopbackService embedder) => LoopbackService.Start(GatewayHost.Build, LoopbackFleet.Anonymous,
+            $"--Gateway:DetectorAddress={detector.GrpcAddress}", $"--Gateway:EmbedderAddress={embedder.GrpcAddress}", $"--Gateway:MatcherAddress={matcher.GrpcAddress}");
+        await using var trainedGateway = await Gateway(trainedEmbedder);
+        await using var defaultGateway = await Gateway(defaultEmbedder);
+        var trained = new Contracts.V1.FaceMesh.FaceMeshClient(trainedGateway.Channel);
+        var original = new Contracts.V1.FaceMesh.FaceMeshClient(defaultGateway.Channel);
+
+        var legacy = await original.EnrollAsync(new EnrollRequest { Gallery = "legacy", SubjectId = "obama", Photos = { new EnrollPhoto { Image = Photo("obama.jpg") } } });
+        var enrolled = await trained.EnrollAsync(new EnrollRequest { Gallery = "trained", SubjectId = "obama", Photos = { new EnrollPhoto { Image = Photo("obama.jpg") } } });
+        Assert.Equal(TrainedModel, enrolled.ModelId);
+        Assert.NotEqual(TrainedModel, legacy.ModelId);
+
+        var identified = await trained.IdentifyAsync(new IdentifyRequest { Gallery = "trained", Image = Photo("obama2.jpg"), Far = 0.01 });
+        Assert.Equal(TrainedModel, identified.ModelId);
+        Assert.Equal(trainedThreshold, identified.Threshold); // the pack's calibrated threshold decides
+        Assert.Equal("obama", identified.Faces.Single().Candidates.Single().SubjectId);
+        var verified = await trained.VerifyAsync(new VerifyRequest { Probe = Photo("obama2.jpg"), ReferenceSubject = new EnrolledSubject { Gallery = "trained", SubjectId = "obama" }, Far = 0.01 });
+        Assert.Equal(verified.Score >= trainedThreshold, verified.Match);
+
+        // Each model is refused on the other's gallery, saying which models they are.
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await trained.IdentifyAsync(new IdentifyRequest { Gallery = "legacy", Image = Photo("obama2.jpg"), Far = 0.01 }));
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Contains(legacy.ModelId, refused.Status.Detail);
+        Assert.Contains(TrainedModel, refused.Status.Detail);
+        var back = await Assert.ThrowsAsync<RpcException>(async () => await original.EnrollAsync(new EnrollRequest { Gallery = "trained", SubjectId = "biden", Photos = { new EnrollPhoto { Image = Photo("biden.jpg") } } }));
+        Assert.Equal(StatusCode.FailedPrecondition, back.StatusCode);
+        Assert.Single((await original.ListSubjectsAsync(new ListSubjectsRequest { Gallery = "trained" })).Subjects); // nothing was added
     }
 }
