@@ -19,11 +19,8 @@ public sealed class AlignedCrops
 
     public AlignedCrops()
     {
-        var repo = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(repo, "FaceMesh.sln")))
-            repo = Path.GetDirectoryName(repo)!;
-        var celeba = Path.Combine(repo, "..", "shared", "datasets", "celeba-dev");
-        using var pipeline = FacePipeline.Open(Path.Combine(repo, "deploy", "models", "default"));
+        var celeba = TestPaths.CelebaDev;
+        using var pipeline = FacePipeline.Open(TestPaths.DefaultPack);
         foreach (var identity in Directory.GetDirectories(celeba).Order(StringComparer.Ordinal).Take(8))
         {
             var folder = Directory.CreateDirectory(Path.Combine(Root, Path.GetFileName(identity))).FullName;
@@ -140,11 +137,8 @@ public sealed class TrainerTests(AlignedCrops crops) : IClassFixture<AlignedCrop
         var config = Config("packed", epochs: 1) with { HeldOutIdentities = 3 }; // enough impostor pairs (≥ 100) to calibrate FAR 1e-2
         using var trainer = new Trainer(config, _ => { });
         trainer.Run();
-        var repo = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(repo, "FaceMesh.sln")))
-            repo = Path.GetDirectoryName(repo)!;
         var packDirectory = Path.Combine(crops.Root + "-runs", "packs", "trained-mfn");
-        var pack = Export.ModelPackWriter.Write(trainer, config, Path.Combine(repo, "deploy", "models", "default"), packDirectory, "facemesh-test-mfn-0.1");
+        var pack = Export.ModelPackWriter.Write(trainer, config, TestPaths.DefaultPack, packDirectory, "facemesh-test-mfn-0.1");
         Assert.Equal("facemesh-test-mfn-0.1", pack.Manifest.Embedder.ModelId);
         Assert.Contains("0.01", pack.Manifest.Thresholds.Far.Keys); // calibrated on the held-out people's pairs
         Assert.True(pack.Manifest.Thresholds.ImpostorPairs > 100);
@@ -160,7 +154,7 @@ public sealed class TrainerTests(AlignedCrops crops) : IClassFixture<AlignedCrop
             double worst = served[i].Select((v, k) => Math.Abs(v - trained[i][k])).Max();
             Assert.True(worst <= 1e-4, $"{files[i]}: largest difference {worst:G3}");
         }
-        await TrainedPackInTheFleet.Check(packDirectory, Path.Combine(repo, "deploy", "models", "default"), pack.Manifest.Thresholds.Far["0.01"]);
+        await TrainedPackInTheFleet.Check(packDirectory, TestPaths.DefaultPack, pack.Manifest.Thresholds.Far["0.01"]);
 
         // A tampered file is refused by its hash, as for any pack.
         File.AppendAllText(Path.Combine(packDirectory, Export.ModelPackWriter.EmbedderFile), "x");
@@ -199,13 +193,7 @@ public static class TrainedPackInTheFleet
 {
     private const string TrainedModel = "facemesh-test-mfn-0.1";
 
-    private static Contracts.V1.Image Photo(string name)
-    {
-        var repo = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(repo, "FaceMesh.sln")))
-            repo = Path.GetDirectoryName(repo)!;
-        return new() { Content = Google.Protobuf.ByteString.CopyFrom(File.ReadAllBytes(Path.Combine(repo, "..", "shared", "datasets", "examples", "examples", name))) };
-    }
+    private static Contracts.V1.Image Photo(string name) => new() { Content = Google.Protobuf.ByteString.CopyFrom(File.ReadAllBytes(TestPaths.Example(name))) };
 
     public static async Task Check(string trainedPack, string defaultPack, float trainedThreshold)
     {
