@@ -74,7 +74,10 @@ public sealed class TrainerTests(AlignedCrops crops) : IClassFixture<AlignedCrop
         using var trainer = new Trainer(config, _ => { });
         var history = trainer.Run();
         Assert.Equal(epochs, history.Count);
-        Assert.True(history[^1].Loss < history[0].Loss * 0.9, $"loss per epoch: {string.Join(", ", history.Select(h => h.Loss.ToString("F3")))}");
+        // The loss of one epoch is noisy (batch-hard mining picks new hardest pairs as the model moves; CPU kernels do not
+        // add up in the same order every run), so the last two epochs together are compared with the first two.
+        double first = (history[0].Loss + history[1].Loss) / 2, last = (history[^1].Loss + history[^2].Loss) / 2;
+        Assert.True(last < first * 0.9, $"loss per epoch: {string.Join(", ", history.Select(h => h.Loss.ToString("F3")))}");
         Assert.True(File.Exists(Path.Combine(config.Output, "metrics.json")));
         Assert.True(new FileInfo(Path.Combine(config.Output, "curves.png")).Length > 10_000);
         Assert.Equal(epochs, Directory.GetDirectories(Path.Combine(config.Output, "checkpoints")).Length);
