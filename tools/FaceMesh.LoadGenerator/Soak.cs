@@ -4,6 +4,7 @@ using System.Globalization;
 using FaceMesh.Contracts.V1;
 using FaceMesh.Evaluation;
 using FaceMesh.Client;
+using Google.Protobuf.Collections;
 using Grpc.Core;
 
 namespace FaceMesh.LoadGenerator;
@@ -36,7 +37,19 @@ public sealed class Soak(Contracts.V1.FaceMesh.FaceMeshClient client, IReadOnlyL
         // Photos whose largest face is good enough to enroll (the others would be refused, by design, not by a fault).
         foreach (var photo in photos)
         {
-            var faces = (await client.DetectAsync(new DetectRequest { Image = photo })).Faces;
+            RepeatedField<Face> faces;
+            while (true)
+            {
+                try
+                {
+                    faces = (await client.DetectAsync(new DetectRequest { Image = photo })).Faces;
+                    break;
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
+                {
+                    await Task.Delay(int.TryParse(e.Trailers.GetValue("retry-after-ms"), out int ms) ? ms : 1000); // the key's rate limit
+                }
+            }
             if (faces.Count > 0 && faces[faces.LargestFace()].Quality.Overall >= 0.3)
                 _enrollable.Add((photo, faces.LargestFace()));
         }
