@@ -28,8 +28,7 @@ public sealed partial class PrivacyTests(LoopbackFleet fleet) : IClassFixture<Lo
         var processes = new List<Process>();
         try
         {
-            Process Start(string service, params string[] settings) =>
-                TestProcess.StartCapturing(Path.Combine(AppContext.BaseDirectory, $"FaceMesh.{service}"), [.. settings, .. trace], output, AppContext.BaseDirectory);
+            Process Start(string service, params string[] settings) => TestProcess.StartService(service, [.. settings, .. trace], output);
             processes.Add(Start("Embedder", $"--Embedder:Pack={TestPaths.DefaultPack}", $"--Endpoints:GrpcPort={embedderGrpc}", $"--Endpoints:HttpPort={embedderHttp}"));
             processes.Add(Start("Matcher", $"--Endpoints:GrpcPort={matcherGrpc}", $"--Endpoints:HttpPort={matcherHttp}"));
             processes.Add(Start("Gateway", $"--Endpoints:GrpcPort={gatewayGrpc}", $"--Endpoints:HttpPort={gatewayHttp}", LoopbackFleet.Anonymous,

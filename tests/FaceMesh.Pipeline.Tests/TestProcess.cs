@@ -48,8 +48,11 @@ public static class TestProcess
     }
 
     /// <summary>A FaceMesh service's apphost, copied next to the test binaries by the project references.</summary>
-    public static Process StartService(string service, IEnumerable<string> settings) =>
-        Start(Path.Combine(AppContext.BaseDirectory, $"FaceMesh.{service}"), settings, AppContext.BaseDirectory);
+    /// <param name="output">Collects every line the service writes; null drains and drops them.</param>
+    public static Process StartService(string service, IEnumerable<string> settings, System.Collections.Concurrent.ConcurrentQueue<string>? output = null) =>
+        output is null
+            ? Start(Path.Combine(AppContext.BaseDirectory, $"FaceMesh.{service}"), settings, AppContext.BaseDirectory)
+            : StartCapturing(Path.Combine(AppContext.BaseDirectory, $"FaceMesh.{service}"), settings, output, AppContext.BaseDirectory);
 
     /// <summary>Waits until a service process answers /readyz on its HTTP port.</summary>
     public static async Task WaitReady(int http)

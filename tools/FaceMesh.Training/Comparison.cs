@@ -1,4 +1,3 @@
-using System.Text.Json;
 using FaceMesh.Evaluation;
 
 namespace FaceMesh.Training;
@@ -18,23 +17,15 @@ public static class Comparison
         var file = Path.Combine(runDirectory, "metrics.json");
         if (!File.Exists(file))
             throw new FileNotFoundException($"{file} does not exist: is '{runDirectory}' the output folder of a finished run?");
-        using var json = JsonDocument.Parse(File.ReadAllText(file));
-        var config = json.RootElement.GetProperty("config");
-        var epochs = json.RootElement.GetProperty("epochs").EnumerateArray().ToArray();
-        if (epochs.Length == 0 || epochs.Any(e => e.GetProperty("HeldOutAccuracy").ValueKind != JsonValueKind.Number))
+        var (config, epochs) = RunMetrics.Read(file);
+        if (epochs.Count == 0 || epochs.Any(e => e.HeldOutAccuracy is null))
             throw new InvalidDataException($"{file} has no held-out accuracy for every epoch (was the run given evalPairs?).");
-        var accuracy = epochs.Select(e => e.GetProperty("HeldOutAccuracy").GetDouble()).ToArray();
-        var last = epochs[^1];
+        var accuracy = epochs.Select(e => e.HeldOutAccuracy!.Value).ToArray();
         int best = Array.IndexOf(accuracy, accuracy.Max());
-        string pretrained = config.GetProperty("Pretrained").GetString() ?? "";
-        return new Run(Path.GetFileName(Path.GetFullPath(runDirectory)), config.GetProperty("Backbone").GetString()!,
-            pretrained.Length == 0 ? "scratch" : pretrained, config.GetProperty("Loss").GetString()!, epochs.Length,
-            epochs.Sum(e => e.GetProperty("Seconds").GetDouble()) / 60, accuracy[^1], last.GetProperty("HeldOutAccuracyStd").GetDouble(),
-            Number(last.GetProperty("TarAtFar1e2")), accuracy[best], best + 1, accuracy);
+        return new Run(Path.GetFileName(Path.GetFullPath(runDirectory)), config.Backbone, config.Pretrained.Length == 0 ? "scratch" : config.Pretrained,
+            config.Loss, epochs.Count, epochs.Sum(e => e.Seconds) / 60, accuracy[^1], epochs[^1].HeldOutAccuracyStd ?? double.NaN,
+            epochs[^1].TarAtFar1e2 ?? double.NaN, accuracy[best], best + 1, accuracy);
     }
-
-    /// <summary>NaN is written as a string in metrics.json (a TAR no threshold reaches).</summary>
-    private static double Number(JsonElement e) => e.ValueKind == JsonValueKind.Number ? e.GetDouble() : double.NaN;
 
     public static IReadOnlyList<string> Table(IReadOnlyList<Run> runs) =>
     [

@@ -10,6 +10,15 @@ using static TorchSharp.torch;
 namespace FaceMesh.Training;
 
 /// <summary>What one epoch measured.</summary>
+/// <summary>A run's <c>metrics.json</c>: its config and every finished epoch (written by the trainer, read by <see cref="Comparison"/>).</summary>
+public sealed record RunMetrics(
+    [property: System.Text.Json.Serialization.JsonPropertyName("config")] TrainingConfig Config,
+    [property: System.Text.Json.Serialization.JsonPropertyName("epochs")] IReadOnlyList<EpochMetrics> Epochs)
+{
+    public static RunMetrics Read(string file) => JsonSerializer.Deserialize<RunMetrics>(File.ReadAllText(file), Trainer.Json)
+                                                  ?? throw new InvalidDataException($"{file} is empty.");
+}
+
 public sealed record EpochMetrics(int Epoch, int Steps, double Loss, double? TrainAccuracy, double LearningRate, double Seconds,
     double ImagesPerSecond, double? HeldOutAccuracy, double? HeldOutAccuracyStd, double? TarAtFar1e2, int? PairsSkipped);
 
@@ -224,7 +233,7 @@ public sealed class Trainer : IDisposable
     private sealed record CheckpointState(int Epoch, int Step, List<EpochMetrics> History);
 
     /// <summary>NaN and infinities (a TAR no threshold reaches on few pairs) are written as JSON strings.</summary>
-    private static readonly JsonSerializerOptions Json = new()
+    internal static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
@@ -261,7 +270,7 @@ public sealed class Trainer : IDisposable
     private void WriteReport()
     {
         File.WriteAllText(Path.Combine(_config.Output, "metrics.json"),
-            JsonSerializer.Serialize(new { config = _config, epochs = _history }, Json));
+            JsonSerializer.Serialize(new RunMetrics(_config, _history), Json));
         var epochs = _history.Select(m => (double)m.Epoch + 1).ToArray();
         var accuracies = new List<(string, IReadOnlyList<double>)>();
         if (_head is not null)

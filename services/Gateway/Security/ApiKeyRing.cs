@@ -53,8 +53,6 @@ public sealed class ApiKeyRing : IDisposable
         return _fromConfiguration.GetValueOrDefault(hash) ?? _fromFile.GetValueOrDefault(hash);
     }
 
-    public int Count => _fromConfiguration.Count + _fromFile.Count;
-
     private sealed record KeysFile(List<ApiKeyEntry> ApiKeys);
 
     private void ReloadFile()

@@ -34,9 +34,8 @@ public sealed class GatewayGuard : Interceptor, IDisposable
         _audit = audit;
         _limiter = PartitionedRateLimiter.Create<Caller, string>(caller =>
         {
-            double rate = caller.RequestsPerSecond > 0 ? caller.RequestsPerSecond : _options.RequestsPerSecond;
-            int burst = caller.Burst > 0 ? caller.Burst : _options.Burst;
-            if (rate <= 0)
+            var (rate, burst) = LimitOf(caller);
+            if (rate <= 0 || caller.Scheme == "anonymous") // the local trial's one caller is not limited
                 return RateLimitPartition.GetNoLimiter(caller.KeyId);
             // Whole tokens per period: ten refills a second from 10 requests/s up, one token per 1/rate seconds below.
             var (period, tokens) = rate >= 10 ? (TimeSpan.FromMilliseconds(100), (int)Math.Round(rate / 10)) : (TimeSpan.FromSeconds(1 / rate), 1);
@@ -46,6 +45,10 @@ public sealed class GatewayGuard : Interceptor, IDisposable
             });
         });
     }
+
+    /// <summary>A caller's own rate and burst, or the Gateway's.</summary>
+    private (double Rate, int Burst) LimitOf(Caller caller) =>
+        (caller.RequestsPerSecond > 0 ? caller.RequestsPerSecond : _options.RequestsPerSecond, caller.Burst > 0 ? caller.Burst : _options.Burst);
 
     /// <summary>The authenticated caller of this call (set by the guard before the service runs).</summary>
     public static Caller CallerOf(ServerCallContext context) =>
@@ -76,8 +79,8 @@ public sealed class GatewayGuard : Interceptor, IDisposable
                 var after = lease.TryGetMetadata(MetadataName.RetryAfter, out var retry) ? retry : TimeSpan.FromSeconds(1);
                 var trailers = new Metadata { { RetryAfterTrailer, ((long)Math.Ceiling(after.TotalMilliseconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) } };
                 throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                    $"Key '{caller.KeyId}' is over its rate limit ({(caller.RequestsPerSecond > 0 ? caller.RequestsPerSecond : _options.RequestsPerSecond):0.#} requests/s, " +
-                    $"bursts of {(caller.Burst > 0 ? caller.Burst : _options.Burst)}); retry after {after.TotalMilliseconds:0} ms (trailer {RetryAfterTrailer})."), trailers);
+                    $"Key '{caller.KeyId}' is over its rate limit ({LimitOf(caller).Rate:0.#} requests/s, " +
+                    $"bursts of {LimitOf(caller).Burst}); retry after {after.TotalMilliseconds:0} ms (trailer {RetryAfterTrailer})."), trailers);
             }
             context.UserState[CallerKey] = caller;
             var response = await continuation(request, context);
