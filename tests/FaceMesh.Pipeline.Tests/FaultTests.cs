@@ -104,10 +104,29 @@ public sealed class FaultTests(LoopbackFleet fleet) : IClassFixture<LoopbackFlee
     public async Task A_slow_embedder_makes_calls_fail_at_their_deadline_without_pile_up_and_the_fleet_recovers_when_it_is_fast_again()
     {
         await using var proxy = new SlowLinkProxy(new Uri(fleet.Embedder.GrpcAddress).Port);
-        // Callers set no deadline: the Gateway's default one (2 s here) bounds every internal call.
-        await using var gateway = await LoopbackService.Start(GatewayHost.Build, LoopbackFleet.Anonymous, $"--Gateway:DetectorAddress={fleet.Detector.GrpcAddress}",
-            $"--Gateway:EmbedderAddress=http://127.0.0.1:{proxy.Port}", $"--Gateway:MatcherAddress={fleet.Matcher.GrpcAddress}", "--Gateway:DefaultDeadlineSeconds=2");
-        var client = new Contracts.V1.FaceMesh.FaceMeshClient(gateway.Channel);
+        // The Gateway runs as its own process so that its /metrics counts its own requests only (in one process,
+        // OpenTelemetry merges the ASP.NET Core meters of every host). Callers set no deadline: the Gateway's default
+        // one (2 s here) bounds every internal call.
+        int grpc = LoopbackService.FreePort(), http = LoopbackService.FreePort();
+        var gatewayProcess = TestProcess.StartService("Gateway", [LoopbackFleet.Anonymous, $"--Endpoints:GrpcPort={grpc}", $"--Endpoints:HttpPort={http}",
+            "--Logging:LogLevel:Default=Warning", $"--Gateway:DetectorAddress={fleet.Detector.GrpcAddress}", $"--Gateway:EmbedderAddress=http://127.0.0.1:{proxy.Port}",
+            $"--Gateway:MatcherAddress={fleet.Matcher.GrpcAddress}", "--Gateway:DefaultDeadlineSeconds=2"]);
+        try
+        {
+            await TestProcess.WaitReady(http);
+            using var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}");
+            using var metrics = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}") };
+            await SlowEmbedderRun(new Contracts.V1.FaceMesh.FaceMeshClient(channel), metrics, proxy);
+        }
+        finally
+        {
+            gatewayProcess.Kill();
+            await gatewayProcess.WaitForExitAsync();
+        }
+    }
+
+    private static async Task SlowEmbedderRun(Contracts.V1.FaceMesh.FaceMeshClient client, HttpClient gatewayHttp, SlowLinkProxy proxy)
+    {
         var verify = new VerifyRequest { Probe = Photo("obama-240p.jpg"), ReferenceImage = Photo("obama_small.jpg") };
         var clock = Stopwatch.StartNew();
         Assert.True((await client.VerifyAsync(verify, deadline: DateTime.UtcNow.AddSeconds(60))).Match); // fast: fine (a deadline of its own: the first call loads models)
@@ -143,7 +162,7 @@ public sealed class FaultTests(LoopbackFleet fleet) : IClassFixture<LoopbackFlee
         // No pile-up: once the calls were answered, the Gateway holds no request open (the internal calls were cancelled).
         double active = double.NaN;
         for (int i = 0; i < 50 && active != 0; i++, await Task.Delay(100))
-            active = PrometheusText.Sample(await gateway.Http.GetStringAsync("/metrics"), "http_server_active_requests", "http_request_method=\"POST\"");
+            active = PrometheusText.Sample(await gatewayHttp.GetStringAsync("/metrics"), "http_server_active_requests", "http_request_method=\"POST\"");
         Assert.Equal(0, active);
 
         proxy.Delay = TimeSpan.Zero;
