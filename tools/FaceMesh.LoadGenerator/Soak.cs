@@ -19,15 +19,22 @@ public sealed record SoakResult(double Minutes, double Rate, int Requests, IRead
 /// <c>facemesh-load --soak</c>: mixed traffic at a fixed rate for a long time (60 % Verify, 25 % Identify, 10 % Enroll,
 /// 5 % DeleteSubject), sampling latency, errors and every FaceMesh process's resident memory every 10 s. Writes
 /// soak.csv, soak-latency.png and soak-memory.png; the goal is no errors, a steady p99 and RSS growth under 10 %
-/// after the warm-up.
+/// after the warm-up. Enrollments and deletions cycle over <see cref="Subjects"/> subjects, one photo each, so the
+/// gallery stops growing after a few minutes: memory that still grows is the services', not the data's.
 /// </summary>
 public sealed class Soak(Contracts.V1.FaceMesh.FaceMeshClient client, IReadOnlyList<Image> photos, double rate, TimeSpan duration, TimeSpan warmup,
     string gallery, Action<string> report)
 {
     private const int MaxInFlight = 256;
+    /// <summary>The gallery's subjects: an enrollment of one already present replaces its face (same photo, same face id).</summary>
+    public const int Subjects = 200;
+    /// <summary>Samples (10 s each) whose median is the start and the end of the RSS growth: one sample is too noisy.</summary>
+    private const int GrowthWindow = 6;
     private readonly ConcurrentQueue<double> _latencies = new();
     private readonly ConcurrentDictionary<string, int> _errors = new();
-    private readonly ConcurrentQueue<string> _enrolled = new();
+    private readonly ConcurrentQueue<int> _enrolled = new();
+    private readonly SemaphoreSlim[] _subjectLocks = Enumerable.Range(0, Subjects).Select(_ => new SemaphoreSlim(1)).ToArray();
+    private readonly bool[] _present = new bool[Subjects]; // guarded by the subject's lock
     private int _windowErrors, _inFlight, _counter;
     private readonly List<(Image Photo, int Face)> _enrollable = [];
 
@@ -111,8 +118,8 @@ public sealed class Soak(Contracts.V1.FaceMesh.FaceMeshClient client, IReadOnlyL
                 await client.IdentifyAsync(new IdentifyRequest { Gallery = gallery, Image = photos[i % photos.Count] }, deadline: deadline);
             else if (kind < 19)
                 await Enroll();
-            else if (_enrolled.Count > 20 && _enrolled.TryDequeue(out var subject))
-                await client.DeleteSubjectAsync(new DeleteSubjectRequest { Gallery = gallery, SubjectId = subject }, deadline: deadline);
+            else if (_enrolled.Count > 20 && _enrolled.TryDequeue(out int subject))
+                await Delete(subject, deadline);
             _latencies.Enqueue(timer.Elapsed.TotalMilliseconds);
         }
         catch (RpcException e)
@@ -126,14 +133,41 @@ public sealed class Soak(Contracts.V1.FaceMesh.FaceMeshClient client, IReadOnlyL
         }
     }
 
+    // One subject's enrollment and deletion never overlap (each waits for the subject's lock), so a deletion always
+    // finds its subject and an enrollment's outcome is known before the subject can be deleted.
     private async Task Enroll()
     {
-        int n = Interlocked.Increment(ref _counter);
-        string subject = $"soak-{n}";
-        var (photo, face) = _enrollable[n % _enrollable.Count];
-        var request = new EnrollRequest { Gallery = gallery, SubjectId = subject, Photos = { new EnrollPhoto { Image = photo, FaceIndex = face } } };
-        await client.EnrollAsync(request, deadline: DateTime.UtcNow.AddSeconds(30));
-        _enrolled.Enqueue(subject);
+        int subject = Interlocked.Increment(ref _counter) % Subjects;
+        var (photo, face) = _enrollable[subject % _enrollable.Count];
+        var request = new EnrollRequest { Gallery = gallery, SubjectId = $"soak-{subject}", Photos = { new EnrollPhoto { Image = photo, FaceIndex = face } } };
+        await _subjectLocks[subject].WaitAsync();
+        try
+        {
+            await client.EnrollAsync(request, deadline: DateTime.UtcNow.AddSeconds(30));
+            if (!_present[subject])
+            {
+                _present[subject] = true;
+                _enrolled.Enqueue(subject);
+            }
+        }
+        finally
+        {
+            _subjectLocks[subject].Release();
+        }
+    }
+
+    private async Task Delete(int subject, DateTime deadline)
+    {
+        await _subjectLocks[subject].WaitAsync();
+        try
+        {
+            await client.DeleteSubjectAsync(new DeleteSubjectRequest { Gallery = gallery, SubjectId = $"soak-{subject}" }, deadline: deadline);
+            _present[subject] = false;
+        }
+        finally
+        {
+            _subjectLocks[subject].Release();
+        }
     }
 
     private SoakSample Sample(double minute)
@@ -180,9 +214,15 @@ public sealed class Soak(Contracts.V1.FaceMesh.FaceMeshClient client, IReadOnlyL
         var steady = samples.Where(s => s.Minute > warmup.TotalMinutes && s.Requests > 0).ToList();
         if (steady.Count < 2)
             steady = samples.Where(s => s.Requests > 0).ToList();
+        // Growth from the median of the first minute after the warm-up to the median of the last minute.
+        int window = Math.Max(1, Math.Min(GrowthWindow, steady.Count / 2));
+        double Median(IEnumerable<SoakSample> part, string name) => part.Select(s => s.RssMb[name]).Order().ElementAt(window / 2);
         var growth = steady.Count < 2 ? new Dictionary<string, double>()
-            : steady[0].RssMb.Keys.Where(steady[^1].RssMb.ContainsKey)
-                .ToDictionary(k => k, k => 100 * (steady[^1].RssMb[k] - steady[0].RssMb[k]) / steady[0].RssMb[k]);
+            : steady[0].RssMb.Keys.Where(k => steady.All(s => s.RssMb.ContainsKey(k))).ToDictionary(k => k, k =>
+            {
+                double first = Median(steady.Take(window), k), last = Median(steady.TakeLast(window), k);
+                return 100 * (last - first) / first;
+            });
         return new SoakResult(samples[^1].Minute, rate, requests, new Dictionary<string, int>(_errors), warmup.TotalMinutes,
             steady.Count > 0 ? steady[0].P99Ms : double.NaN, steady.Count > 0 ? steady[^1].P99Ms : double.NaN,
             steady.Count > 0 ? steady.Max(s => s.P99Ms) : double.NaN, growth, samples);
