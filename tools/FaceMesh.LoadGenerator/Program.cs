@@ -36,6 +36,7 @@ if (args.Contains("--events"))
 if (args.Contains("--soak"))
 {
     // facemesh-load --soak --server URL --photos DIR --rate R --minutes M [--warmup-minutes 2] [--out DIR] [--api-key KEY]
+    //               [--metrics Gateway=http://127.0.0.1:5001/metrics,Matcher=...]
     string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
     double Number(string name, double fallback) => Arg(name) is { } v ? double.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
     var soakPhotos = Directory.EnumerateFiles(Arg("--photos") ?? throw new ArgumentException("--photos DIR is required."), "*.jpg", SearchOption.AllDirectories)
@@ -47,16 +48,18 @@ if (args.Contains("--soak"))
     using var __ = soakChannel;
     string output = Arg("--out") ?? "artifacts/soak";
     var soak = await new Soak(soakClient, soakPhotos, Number("--rate", 10), TimeSpan.FromMinutes(Number("--minutes", 30)),
-        TimeSpan.FromMinutes(Number("--warmup-minutes", 2)), "soak", Console.WriteLine).RunAsync(output);
-    var soakTable = new Table().AddColumns("minutes", "rate/s", "requests", "errors", "p99 first ms", "p99 last ms", "p99 max ms", "RSS growth after warm-up")
+        TimeSpan.FromMinutes(Number("--warmup-minutes", 2)), "soak", MetricsEndpoints(Arg("--metrics")), Console.WriteLine).RunAsync(output);
+    var soakTable = new Table().AddColumns("minutes", "rate/s", "requests", "errors", "p99 first ms", "p99 last ms", "p99 max ms", "RSS growth after warm-up",
+            "growth outside the GC heap")
         .Title("FaceMesh soak (mixed traffic: 60 % Verify, 25 % Identify, 10 % Enroll, 5 % DeleteSubject)");
     soakTable.AddRow($"{soak.Minutes:F1}", $"{soak.Rate:0.#}", $"{soak.Requests}",
         soak.Errors.Count == 0 ? "0" : Markup.Escape(string.Join(", ", soak.Errors.Select(e => $"{e.Key} {e.Value}"))),
         $"{soak.P99FirstMs:F1}", $"{soak.P99LastMs:F1}", $"{soak.P99MaxMs:F1}",
-        Markup.Escape(string.Join(", ", soak.RssGrowthPercent.Select(kv => $"{kv.Key} {kv.Value:+0.0;-0.0} %"))));
+        Markup.Escape(string.Join(", ", soak.RssGrowthPercent.Select(kv => $"{kv.Key} {kv.Value:+0.0;-0.0} %"))),
+        Markup.Escape(string.Join(", ", soak.OutsideGcGrowthPercent.Select(kv => $"{kv.Key} {kv.Value:+0.0;-0.0} %"))));
     AnsiConsole.Write(soakTable);
     File.WriteAllText(Path.Combine(output, "soak.json"), JsonSerializer.Serialize(soak, new JsonSerializerOptions { WriteIndented = true }) + "\n");
-    Console.WriteLine($"written: {output}/soak.csv, soak.json, soak-latency.png, soak-memory.png");
+    Console.WriteLine($"written: {output}/soak.csv, soak.json, soak-latency.png, soak-memory.png{(soak.OutsideGcGrowthPercent.Count > 0 ? ", soak-gc.png" : "")}");
     return 0;
 }
 var options = LoadOptions.Parse(args);
@@ -134,3 +137,10 @@ static Image Prepare(string path, int size)
     }
     return new Image { Content = ByteString.CopyFrom(bytes) };
 }
+
+// --metrics Gateway=http://127.0.0.1:5001/metrics,Matcher=http://127.0.0.1:5031/metrics
+static IReadOnlyDictionary<string, Uri> MetricsEndpoints(string? list) =>
+    (list ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(entry => entry.Split('=', 2) is [var name, var url]
+        ? (name, new Uri(url))
+        : throw new ArgumentException($"--metrics takes Service=URL pairs separated by commas; '{entry}' is not one."))
+    .ToDictionary(p => p.name, p => p.Item2);

@@ -10,10 +10,15 @@ using Grpc.Core;
 namespace FaceMesh.LoadGenerator;
 
 /// <summary>One 10-second window of a soak run.</summary>
-public sealed record SoakSample(double Minute, int Requests, int Errors, double P50Ms, double P99Ms, IReadOnlyDictionary<string, double> RssMb);
+/// <param name="GcCommittedMb">Memory the .NET GC had committed after its last collection, per service whose /metrics was given.</param>
+public sealed record SoakSample(double Minute, int Requests, int Errors, double P50Ms, double P99Ms, IReadOnlyDictionary<string, double> RssMb,
+    IReadOnlyDictionary<string, double> GcCommittedMb);
 
+/// <param name="RssGrowthPercent">Resident memory, from the first minute after the warm-up to the last minute (medians).</param>
+/// <param name="OutsideGcGrowthPercent">The same for resident memory minus the GC's committed memory: what a native leak would move.</param>
 public sealed record SoakResult(double Minutes, double Rate, int Requests, IReadOnlyDictionary<string, int> Errors, double WarmupMinutes,
-    double P99FirstMs, double P99LastMs, double P99MaxMs, IReadOnlyDictionary<string, double> RssGrowthPercent, IReadOnlyList<SoakSample> Samples);
+    double P99FirstMs, double P99LastMs, double P99MaxMs, IReadOnlyDictionary<string, double> RssGrowthPercent,
+    IReadOnlyDictionary<string, double> OutsideGcGrowthPercent, IReadOnlyList<SoakSample> Samples);
 
 /// <summary>
 /// <c>facemesh-load --soak</c>: mixed traffic at a fixed rate for a long time (60 % Verify, 25 % Identify, 10 % Enroll,
@@ -22,9 +27,12 @@ public sealed record SoakResult(double Minutes, double Rate, int Requests, IRead
 /// after the warm-up. Enrollments and deletions cycle over <see cref="Subjects"/> subjects, one photo each, so the
 /// gallery stops growing after a few minutes: memory that still grows is the services', not the data's.
 /// </summary>
+/// <param name="metrics">Each service's Prometheus endpoint (e.g. Gateway → http://127.0.0.1:5001/metrics): its GC's committed
+/// memory is sampled with the resident memory, which tells the GC's budget between full collections from native growth.</param>
 public sealed class Soak(Contracts.V1.FaceMesh.FaceMeshClient client, IReadOnlyList<Image> photos, double rate, TimeSpan duration, TimeSpan warmup,
-    string gallery, Action<string> report)
+    string gallery, IReadOnlyDictionary<string, Uri> metrics, Action<string> report)
 {
+    private static readonly HttpClient Scraper = new() { Timeout = TimeSpan.FromSeconds(2) };
     private const int MaxInFlight = 256;
     /// <summary>The gallery's subjects: an enrollment of one already present replaces its face (same photo, same face id).</summary>
     public const int Subjects = 200;
@@ -88,16 +96,17 @@ public sealed class Soak(Contracts.V1.FaceMesh.FaceMeshClient client, IReadOnlyL
             running.RemoveAll(t => t.IsCompleted);
             if (window.Elapsed >= TimeSpan.FromSeconds(10))
             {
-                samples.Add(Sample(clock.Elapsed.TotalMinutes));
+                samples.Add(await Sample(clock.Elapsed.TotalMinutes));
                 window.Restart();
                 var s = samples[^1];
                 report($"{s.Minute,5:F1} min: {s.Requests} requests, {s.Errors} errors, p50 {s.P50Ms:F1} ms, p99 {s.P99Ms:F1} ms, " +
-                       string.Join(", ", s.RssMb.Select(kv => $"{kv.Key} {kv.Value:F0} MB")));
+                       string.Join(", ", s.RssMb.Select(kv => $"{kv.Key} {kv.Value:F0} MB" +
+                           (s.GcCommittedMb.TryGetValue(kv.Key, out double gc) ? $" (GC {gc:F0})" : ""))));
             }
             await Task.Delay(5);
         }
         await Task.WhenAll(running);
-        samples.Add(Sample(clock.Elapsed.TotalMinutes));
+        samples.Add(await Sample(clock.Elapsed.TotalMinutes));
         var result = Summarise(samples, requests);
         Write(outputDirectory, result);
         return result;
@@ -170,14 +179,36 @@ public sealed class Soak(Contracts.V1.FaceMesh.FaceMeshClient client, IReadOnlyL
         }
     }
 
-    private SoakSample Sample(double minute)
+    private async Task<SoakSample> Sample(double minute)
     {
         var window = new List<double>();
         while (_latencies.TryDequeue(out var ms))
             window.Add(ms);
         window.Sort();
         double Percentile(double p) => window.Count == 0 ? double.NaN : window[Math.Min(window.Count - 1, (int)Math.Ceiling(p * window.Count) - 1)];
-        return new SoakSample(minute, window.Count, Interlocked.Exchange(ref _windowErrors, 0), Percentile(0.50), Percentile(0.99), ResidentMemory());
+        return new SoakSample(minute, window.Count, Interlocked.Exchange(ref _windowErrors, 0), Percentile(0.50), Percentile(0.99), ResidentMemory(),
+            await GcCommitted());
+    }
+
+    /// <summary>Each service's <c>dotnet_gc_last_collection_memory_committed_size_bytes</c> in MB (a service that does not answer is left out).</summary>
+    private async Task<IReadOnlyDictionary<string, double>> GcCommitted()
+    {
+        var result = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (service, address) in metrics)
+        {
+            try
+            {
+                var line = (await Scraper.GetStringAsync(address)).Split('\n')
+                    .FirstOrDefault(l => l.StartsWith("dotnet_gc_last_collection_memory_committed_size_bytes", StringComparison.Ordinal));
+                if (line is not null)
+                    result[service] = double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture) / (1024 * 1024);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or FormatException)
+            {
+                // the service is restarting or slow: this sample has no GC figure for it
+            }
+        }
+        return result;
     }
 
     /// <summary>Resident memory (VmRSS) of every FaceMesh process on this machine, by process name, in MB.</summary>
@@ -216,16 +247,19 @@ public sealed class Soak(Contracts.V1.FaceMesh.FaceMeshClient client, IReadOnlyL
             steady = samples.Where(s => s.Requests > 0).ToList();
         // Growth from the median of the first minute after the warm-up to the median of the last minute.
         int window = Math.Max(1, Math.Min(GrowthWindow, steady.Count / 2));
-        double Median(IEnumerable<SoakSample> part, string name) => part.Select(s => s.RssMb[name]).Order().ElementAt(window / 2);
-        var growth = steady.Count < 2 ? new Dictionary<string, double>()
-            : steady[0].RssMb.Keys.Where(k => steady.All(s => s.RssMb.ContainsKey(k))).ToDictionary(k => k, k =>
-            {
-                double first = Median(steady.Take(window), k), last = Median(steady.TakeLast(window), k);
-                return 100 * (last - first) / first;
-            });
+        Dictionary<string, double> Growth(Func<SoakSample, string, double?> value)
+        {
+            if (steady.Count < 2)
+                return [];
+            var names = steady[0].RssMb.Keys.Where(k => steady.All(s => value(s, k) is not null));
+            double Median(IEnumerable<SoakSample> part, string name) => part.Select(s => value(s, name)!.Value).Order().ElementAt(window / 2);
+            return names.ToDictionary(k => k, k => 100 * (Median(steady.TakeLast(window), k) - Median(steady.Take(window), k)) / Median(steady.Take(window), k));
+        }
+        var growth = Growth((s, k) => s.RssMb.TryGetValue(k, out double v) ? v : null);
+        var outsideGc = Growth((s, k) => s.RssMb.TryGetValue(k, out double v) && s.GcCommittedMb.TryGetValue(k, out double gc) ? v - gc : null);
         return new SoakResult(samples[^1].Minute, rate, requests, new Dictionary<string, int>(_errors), warmup.TotalMinutes,
             steady.Count > 0 ? steady[0].P99Ms : double.NaN, steady.Count > 0 ? steady[^1].P99Ms : double.NaN,
-            steady.Count > 0 ? steady.Max(s => s.P99Ms) : double.NaN, growth, samples);
+            steady.Count > 0 ? steady.Max(s => s.P99Ms) : double.NaN, growth, outsideGc, samples);
     }
 
     private static void Write(string directory, SoakResult result)
@@ -233,15 +267,27 @@ public sealed class Soak(Contracts.V1.FaceMesh.FaceMeshClient client, IReadOnlyL
         var names = result.Samples.SelectMany(s => s.RssMb.Keys).Distinct().Order(StringComparer.Ordinal).ToArray();
         File.WriteAllLines(Path.Combine(directory, "soak.csv"),
         [
-            "minute,requests,errors,p50_ms,p99_ms," + string.Join(",", names.Select(n => $"rss_{n.ToLowerInvariant()}_mb")),
+            "minute,requests,errors,p50_ms,p99_ms," + string.Join(",", names.Select(n => $"rss_{n.ToLowerInvariant()}_mb")) + "," +
+                string.Join(",", names.Select(n => $"gc_committed_{n.ToLowerInvariant()}_mb")),
             .. result.Samples.Select(s => string.Join(",", new[] { s.Minute.ToString("F2", CultureInfo.InvariantCulture), $"{s.Requests}", $"{s.Errors}",
                 s.P50Ms.ToString("F1", CultureInfo.InvariantCulture), s.P99Ms.ToString("F1", CultureInfo.InvariantCulture) }
-                .Concat(names.Select(n => s.RssMb.GetValueOrDefault(n).ToString("F1", CultureInfo.InvariantCulture))))),
+                .Concat(names.Select(n => s.RssMb.GetValueOrDefault(n).ToString("F1", CultureInfo.InvariantCulture)))
+                .Concat(names.Select(n => s.GcCommittedMb.TryGetValue(n, out double gc) ? gc.ToString("F1", CultureInfo.InvariantCulture) : "")))),
         ]);
         var minutes = result.Samples.Select(s => s.Minute).ToArray();
         Plots.Lines(Path.Combine(directory, "soak-latency.png"), $"Soak: latency per 10 s at {result.Rate:0.#} requests/s (mixed traffic)", "minute", "ms",
             [("p50", minutes, result.Samples.Select(s => s.P50Ms).ToArray()), ("p99", minutes, result.Samples.Select(s => s.P99Ms).ToArray())]);
         Plots.Lines(Path.Combine(directory, "soak-memory.png"), "Soak: resident memory per process", "minute", "MB",
             names.Select(n => (n, minutes, result.Samples.Select(s => s.RssMb.GetValueOrDefault(n)).ToArray())));
+        var withGc = names.Where(n => result.Samples.Any(s => s.GcCommittedMb.ContainsKey(n))).ToArray();
+        if (withGc.Length > 0)
+        {
+            Plots.Lines(Path.Combine(directory, "soak-gc.png"), "Soak: GC committed memory (solid) and resident memory outside it", "minute", "MB",
+                withGc.SelectMany(n => new[]
+                {
+                    ($"{n} GC", minutes, result.Samples.Select(s => s.GcCommittedMb.GetValueOrDefault(n, double.NaN)).ToArray()),
+                    ($"{n} outside GC", minutes, result.Samples.Select(s => s.GcCommittedMb.TryGetValue(n, out double gc) ? s.RssMb.GetValueOrDefault(n) - gc : double.NaN).ToArray()),
+                }));
+        }
     }
 }
