@@ -282,7 +282,7 @@ public sealed class Soak(Contracts.V1.FaceMesh.FaceMeshClient client, IReadOnlyL
         var withGc = names.Where(n => result.Samples.Any(s => s.GcCommittedMb.ContainsKey(n))).ToArray();
         if (withGc.Length > 0)
         {
-            Plots.Lines(Path.Combine(directory, "soak-gc.png"), "Soak: GC committed memory (solid) and resident memory outside it", "minute", "MB",
+            Plots.Lines(Path.Combine(directory, "soak-gc.png"), "Soak: per process, GC committed memory and resident memory outside it", "minute", "MB",
                 withGc.SelectMany(n => new[]
                 {
                     ($"{n} GC", minutes, result.Samples.Select(s => s.GcCommittedMb.GetValueOrDefault(n, double.NaN)).ToArray()),
