@@ -49,6 +49,18 @@ public sealed class EmbeddedStoreTests
     }
 
     [Fact]
+    public void A_small_gallery_allocates_for_its_faces_not_for_a_whole_block()
+    {
+        var vectors = RandomUnits(10, 512, seed: 10);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var index = Index(vectors, int8: true);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // A whole block (16,384 rows of 512) would be 32 MB of floats and 8 MB of int8 codes; 64 rows are 160 KB.
+        Assert.InRange(allocated, 64 * 512 * 5, 1_000_000);
+        Assert.Equal(10, index.FaceCount);
+    }
+
+    [Fact]
     public void Deleting_rows_moves_the_last_rows_into_the_gaps_and_search_stays_exact()
     {
         var vectors = RandomUnits(20_000, 64, seed: 9);

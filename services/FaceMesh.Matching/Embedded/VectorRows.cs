@@ -8,15 +8,15 @@ namespace FaceMesh.Matching.Embedded;
 
 /// <summary>
 /// The embeddings of one gallery, row by row, in blocks of <see cref="BlockRows"/> rows (growing never
-/// copies the whole gallery), scanned exactly for the best rows of each query. With
-/// <see cref="Quantized"/> the rows also have an int8 copy (per-row scale) that is scanned first; the best
-/// <c>RerankCandidates</c> rows are then scored again with their floats, so the answer is float-exact
+/// copies the whole gallery; the last block starts at <see cref="FirstBlockRows"/> rows and doubles), scanned
+/// exactly for the best rows of each query. With <see cref="Quantized"/> the rows also have an int8 copy (per-row
+/// scale) that is scanned first; the best <c>RerankCandidates</c> rows are then scored again with their floats, so the answer is float-exact
 /// whenever the true best rows are among the candidates (recall is measured by <c>facemesh-bench --search</c>).
 /// Not thread-safe: <see cref="GalleryIndex"/> holds the lock.
 /// </summary>
 internal sealed class VectorRows(int dimension, bool quantized)
 {
-    internal const int BlockShift = 14, BlockRows = 1 << BlockShift;
+    internal const int BlockShift = 14, BlockRows = 1 << BlockShift, FirstBlockRows = 64;
     private const int RowsPerTask = 8192, MinRerankCandidates = 256, ChunkRows = 32;
     private readonly List<float[]> _floats = [];
     private readonly List<sbyte[]> _codes = [];
@@ -35,24 +35,49 @@ internal sealed class VectorRows(int dimension, bool quantized)
     /// <summary>Writes a row; <paramref name="row"/> == <see cref="Count"/> appends.</summary>
     public void Set(int row, ReadOnlySpan<float> vector)
     {
+        int block = row >> BlockShift, offset = row & (BlockRows - 1);
         if (row == Count)
         {
-            if ((row >> BlockShift) == _floats.Count)
-            {
-                _floats.Add(new float[BlockRows * dimension]);
-                if (quantized)
-                {
-                    _codes.Add(new sbyte[BlockRows * dimension]);
-                    _scales.Add(new float[BlockRows]);
-                    _sums.Add(new int[BlockRows]);
-                }
-            }
+            if (block == _floats.Count)
+                AddBlock(FirstBlockRows);
+            else if (offset == _floats[block].Length / dimension)
+                GrowLastBlock(Math.Min(2 * offset, BlockRows));
             Count++;
         }
-        int block = row >> BlockShift, offset = row & (BlockRows - 1);
         vector.CopyTo(_floats[block].AsSpan(offset * dimension, dimension));
         if (quantized)
             (_scales[block][offset], _sums[block][offset]) = Quantize(vector, _codes[block].AsSpan(offset * dimension, dimension));
+    }
+
+    // A block starts small and doubles up to BlockRows: a gallery of a few faces holds kilobytes, not a whole block
+    // (32 MB at 512 floats), and growing copies at most one block.
+    private void AddBlock(int rows)
+    {
+        _floats.Add(new float[rows * dimension]);
+        if (quantized)
+        {
+            _codes.Add(new sbyte[rows * dimension]);
+            _scales.Add(new float[rows]);
+            _sums.Add(new int[rows]);
+        }
+    }
+
+    private void GrowLastBlock(int rows)
+    {
+        int last = _floats.Count - 1;
+        _floats[last] = Resized(_floats[last], rows * dimension);
+        if (quantized)
+        {
+            _codes[last] = Resized(_codes[last], rows * dimension);
+            _scales[last] = Resized(_scales[last], rows);
+            _sums[last] = Resized(_sums[last], rows);
+        }
+    }
+
+    private static T[] Resized<T>(T[] array, int length)
+    {
+        Array.Resize(ref array, length);
+        return array;
     }
 
     /// <summary>Moves the last row into <paramref name="row"/> and drops the last.</summary>
