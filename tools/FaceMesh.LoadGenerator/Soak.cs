@@ -23,8 +23,8 @@ public sealed record SoakResult(double Minutes, double Rate, int Requests, IRead
 /// <summary>
 /// <c>facemesh-load --soak</c>: mixed traffic at a fixed rate for a long time (60 % Verify, 25 % Identify, 10 % Enroll,
 /// 5 % DeleteSubject), sampling latency, errors and every FaceMesh process's resident memory every 10 s. Writes
-/// soak.csv, soak-latency.png, soak-memory.png (and soak-gc.png when <c>metrics</c> are given); the goal is no errors, a steady p99 and RSS growth under 10 %
-/// after the warm-up. Enrollments and deletions cycle over <see cref="Subjects"/> subjects, one photo each, so the
+/// soak.csv, soak-latency.png, soak-memory.png (and soak-gc.png when <c>metrics</c> are given); the goal is no
+/// errors, a steady p99 and RSS growth under 10 % after the warm-up. Enrollments and deletions cycle over <see cref="Subjects"/> subjects, one photo each, so the
 /// gallery stops growing after a few minutes: memory that still grows is the services', not the data's.
 /// </summary>
 /// <param name="metrics">Each service's Prometheus endpoint (e.g. Gateway → http://127.0.0.1:5001/metrics): its GC's committed
