@@ -253,7 +253,11 @@ public sealed class Soak(Contracts.V1.FaceMesh.FaceMeshClient client, IReadOnlyL
                 return [];
             var names = steady[0].RssMb.Keys.Where(k => steady.All(s => value(s, k) is not null));
             double Median(IEnumerable<SoakSample> part, string name) => part.Select(s => value(s, name)!.Value).Order().ElementAt(window / 2);
-            return names.ToDictionary(k => k, k => 100 * (Median(steady.TakeLast(window), k) - Median(steady.Take(window), k)) / Median(steady.Take(window), k));
+            return names.ToDictionary(k => k, k =>
+            {
+                double first = Median(steady.Take(window), k);
+                return 100 * (Median(steady.TakeLast(window), k) - first) / first;
+            });
         }
         var growth = Growth((s, k) => s.RssMb.TryGetValue(k, out double v) ? v : null);
         var outsideGc = Growth((s, k) => s.RssMb.TryGetValue(k, out double v) && s.GcCommittedMb.TryGetValue(k, out double gc) ? v - gc : null);

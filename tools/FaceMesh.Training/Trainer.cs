@@ -9,7 +9,6 @@ using static TorchSharp.torch;
 
 namespace FaceMesh.Training;
 
-/// <summary>What one epoch measured.</summary>
 /// <summary>A run's <c>metrics.json</c>: its config and every finished epoch (written by the trainer, read by <see cref="Comparison"/>).</summary>
 public sealed record RunMetrics(
     [property: System.Text.Json.Serialization.JsonPropertyName("config")] TrainingConfig Config,
@@ -19,6 +18,7 @@ public sealed record RunMetrics(
                                                   ?? throw new InvalidDataException($"{file} is empty.");
 }
 
+/// <summary>What one epoch measured.</summary>
 public sealed record EpochMetrics(int Epoch, int Steps, double Loss, double? TrainAccuracy, double LearningRate, double Seconds,
     double ImagesPerSecond, double? HeldOutAccuracy, double? HeldOutAccuracyStd, double? TarAtFar1e2, int? PairsSkipped);
 

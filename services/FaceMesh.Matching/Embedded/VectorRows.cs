@@ -10,8 +10,9 @@ namespace FaceMesh.Matching.Embedded;
 /// The embeddings of one gallery, row by row, in blocks of <see cref="BlockRows"/> rows (growing never
 /// copies the whole gallery; the last block starts at <see cref="FirstBlockRows"/> rows and doubles), scanned
 /// exactly for the best rows of each query. With <see cref="Quantized"/> the rows also have an int8 copy (per-row
-/// scale) that is scanned first; the best <c>RerankCandidates</c> rows are then scored again with their floats, so the answer is float-exact
-/// whenever the true best rows are among the candidates (recall is measured by <c>facemesh-bench --search</c>).
+/// scale) that is scanned first; the best <c>RerankCandidates</c> rows are then scored again with their floats, so
+/// the answer is float-exact whenever the true best rows are among the candidates (recall is measured by
+/// <c>facemesh-bench --search</c>).
 /// Not thread-safe: <see cref="GalleryIndex"/> holds the lock.
 /// </summary>
 internal sealed class VectorRows(int dimension, bool quantized)

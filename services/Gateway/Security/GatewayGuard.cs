@@ -78,9 +78,10 @@ public sealed class GatewayGuard : Interceptor, IDisposable
             {
                 var after = lease.TryGetMetadata(MetadataName.RetryAfter, out var retry) ? retry : TimeSpan.FromSeconds(1);
                 var trailers = new Metadata { { RetryAfterTrailer, ((long)Math.Ceiling(after.TotalMilliseconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) } };
+                var (rate, burst) = LimitOf(caller);
                 throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                    $"Key '{caller.KeyId}' is over its rate limit ({LimitOf(caller).Rate:0.#} requests/s, " +
-                    $"bursts of {LimitOf(caller).Burst}); retry after {after.TotalMilliseconds:0} ms (trailer {RetryAfterTrailer})."), trailers);
+                    $"Key '{caller.KeyId}' is over its rate limit ({rate:0.#} requests/s, " +
+                    $"bursts of {burst}); retry after {after.TotalMilliseconds:0} ms (trailer {RetryAfterTrailer})."), trailers);
             }
             context.UserState[CallerKey] = caller;
             var response = await continuation(request, context);
