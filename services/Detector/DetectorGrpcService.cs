@@ -61,7 +61,10 @@ public sealed class DetectorGrpcService(DetectorModel model) : Contracts.V1.Dete
         };
         message.Landmarks.Points.Add(face.Landmarks.Select(p => new Point { X = p.X, Y = p.Y }));
         if (includeCrop)
-            message.Crop = new AlignedCrop { Width = face.AlignedCrop.Width, Height = face.AlignedCrop.Height, Rgb = ByteString.CopyFrom(face.AlignedCrop.Pixels) };
+        {
+            message.Crops.Add(face.AlignedCrops.Select(c => new AlignedCrop { Width = c.Width, Height = c.Height, Rgb = ByteString.CopyFrom(c.Pixels) }));
+            message.Crop = message.Crops[0];
+        }
         return message;
     }
 }

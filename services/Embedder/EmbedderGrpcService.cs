@@ -10,11 +10,15 @@ public sealed class EmbedderGrpcService(EmbedderModel model) : Contracts.V1.Embe
 {
     public override async Task<EmbedResponse> Embed(EmbedRequest request, ServerCallContext context)
     {
-        var crops = request.Crops.Select(ToImage).ToArray();
+        if (request.Crops.Count > 0 && request.Faces.Count > 0)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "Send the faces either as crops (one each) or as faces (all their crops), not both."));
+        IReadOnlyList<RgbImage>[] faces = request.Faces.Count > 0
+            ? request.Faces.Select((f, i) => (IReadOnlyList<RgbImage>)f.Crops.Select((c, j) => ToImage(c, $"faces[{i}].crops[{j}]")).ToArray()).ToArray()
+            : request.Crops.Select((c, i) => (IReadOnlyList<RgbImage>)[ToImage(c, $"crops[{i}]")]).ToArray();
         float[][] vectors;
         try
         {
-            vectors = await model.Batcher.EmbedAsync(crops, request.Flip, context.CancellationToken);
+            vectors = await model.Batcher.EmbedFacesAsync(faces, request.Flip, context.CancellationToken);
         }
         catch (EmbedderBusyException e)
         {
@@ -42,11 +46,11 @@ public sealed class EmbedderGrpcService(EmbedderModel model) : Contracts.V1.Embe
         return Task.FromResult(info);
     }
 
-    private static RgbImage ToImage(AlignedCrop crop, int index)
+    private static RgbImage ToImage(AlignedCrop crop, string field)
     {
         if (crop.Width <= 0 || crop.Height <= 0 || crop.Rgb.Length != crop.Width * crop.Height * 3)
             throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"crops[{index}] declares {crop.Width}x{crop.Height} but carries {crop.Rgb.Length} bytes; an aligned crop is width × height × 3 RGB bytes."));
+                $"{field} declares {crop.Width}x{crop.Height} but carries {crop.Rgb.Length} bytes; an aligned crop is width × height × 3 RGB bytes."));
         return new RgbImage(crop.Width, crop.Height, crop.Rgb.ToByteArray());
     }
 }

@@ -13,9 +13,8 @@ public sealed class EmbedderModel : IAsyncDisposable
     {
         var o = options.Value;
         var pack = ModelPack.Load(o.Pack);
-        var spec = pack.Manifest.Embedder;
-        Embedder = new FaceEmbedder(pack.PathOf(spec.File), spec, new InferenceOptions { Provider = o.Provider },
-                                    message => logger.LogWarning("{Message}", message)) { MaxBatch = o.MaxBatchSize };
+        Embedder = FaceEmbedder.Open(pack, new InferenceOptions { Provider = o.Provider },
+                                     message => logger.LogWarning("{Message}", message), o.MaxBatchSize);
         Thresholds = VerificationThresholds.From(pack.Manifest.Thresholds);
         Batcher = new EmbeddingBatcher(Embedder, new BatchingOptions
         {
@@ -23,8 +22,9 @@ public sealed class EmbedderModel : IAsyncDisposable
             MaxQueueDelay = TimeSpan.FromMilliseconds(o.MaxQueueDelayMs),
             QueueCapacity = Math.Max(o.QueueCapacity, o.MaxBatchSize),
         });
-        logger.LogInformation("Embedder {ModelId} ({Dimension}-d) on {Provider}, batches up to {MaxBatch} crops, {Delay} ms queue delay",
-                              Embedder.ModelId, Embedder.Dimension, Embedder.Provider, o.MaxBatchSize, o.MaxQueueDelayMs);
+        logger.LogInformation("Embedder {ModelId} ({Dimension}-d: {Models}) on {Provider}, batches up to {MaxBatch} crops, {Delay} ms queue delay",
+                              Embedder.ModelId, Embedder.Dimension, string.Join(" + ", Embedder.Models.Select((m, i) => $"{m.ModelId} × {Embedder.Weights[i]:F2}")),
+                              Embedder.Provider, o.MaxBatchSize, o.MaxQueueDelayMs);
     }
 
     public FaceEmbedder Embedder { get; }

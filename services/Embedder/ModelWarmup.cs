@@ -8,10 +8,10 @@ public sealed class ModelWarmup(EmbedderModel model, Readiness readiness, ILogge
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var size = model.Embedder.CropSize;
-        var crops = Enumerable.Range(0, 2).Select(_ => new RgbImage(size, size)).ToArray();
+        var faces = Enumerable.Range(0, 2)
+            .Select(_ => (IReadOnlyList<RgbImage>)model.Embedder.Crops.Select(c => new RgbImage(c.Size, c.Size)).ToArray()).ToArray();
         var started = System.Diagnostics.Stopwatch.StartNew();
-        await model.Batcher.EmbedAsync(crops, flip: true, cancellationToken);
+        await model.Batcher.EmbedFacesAsync(faces, flip: true, cancellationToken);
         logger.LogInformation("Warm-up done in {Ms:F0} ms; ready", started.Elapsed.TotalMilliseconds);
         readiness.MarkReady();
     }

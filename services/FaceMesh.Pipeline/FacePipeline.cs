@@ -17,10 +17,9 @@ public sealed class FacePipeline : IDisposable
     {
         Pack = pack;
         Options = options;
-        var m = pack.Manifest;
         Finder = FaceFinder.Open(pack, options, log);
-        Embedder = new FaceEmbedder(pack.PathOf(m.Embedder.File), m.Embedder, options.Inference, log) { MaxBatch = options.MaxBatch };
-        Thresholds = VerificationThresholds.From(m.Thresholds);
+        Embedder = FaceEmbedder.Open(pack, options.Inference, log, options.MaxBatch);
+        Thresholds = VerificationThresholds.From(pack.Manifest.Thresholds);
     }
 
     /// <summary>Loads the pack (checking every file's SHA-256) and opens its models.</summary>
@@ -49,7 +48,7 @@ public sealed class FacePipeline : IDisposable
     public Face? FindPrimary(RgbImage image) => Finder.FindPrimary(image);
 
     public float[][] Embed(IReadOnlyList<Face> faces) =>
-        Embedder.Embed(faces.Select(f => f.AlignedCrop).ToArray(), Options.FlipAugmentation);
+        Embedder.EmbedFaces(faces.Select(f => f.AlignedCrops).ToArray(), Options.FlipAugmentation);
 
     public float[] Embed(Face face) => Embed([face])[0];
 

@@ -43,12 +43,12 @@ public sealed class FaceMeshGrpcService(
                 if (reference is null)
                     return response;
                 response.ReferenceFace = WithoutCrop(reference);
-                var both = await Embed([probe.Crop, reference.Crop], call);
+                var both = await Embed([probe, reference], call);
                 response.Score = Dot(both[0], both[1]);
                 break;
             case VerifyRequest.ReferenceOneofCase.ReferenceSubject:
                 RequestChecks.Check(request, _options);
-                var embedding = (await Embed([probe.Crop], call))[0];
+                var embedding = (await Embed([probe], call))[0];
                 var compared = await matcher.CompareAsync(new CompareRequest
                 {
                     Gallery = Gallery(context, request.ReferenceSubject.Gallery), SubjectId = request.ReferenceSubject.SubjectId, Embedding = embedding,
@@ -72,7 +72,7 @@ public sealed class FaceMeshGrpcService(
         var response = new IdentifyResponse { Far = far, Threshold = threshold, ModelId = model };
         if (detected.Faces.Count == 0)
             return response;
-        var embeddings = await Embed(detected.Faces.Select(f => f.Crop).ToArray(), call);
+        var embeddings = await Embed(detected.Faces, call);
         var search = new SearchRequest { Gallery = Gallery(context, request.Gallery), TopK = topK };
         search.Queries.Add(embeddings);
         var found = await matcher.SearchAsync(search, call);
@@ -122,7 +122,7 @@ public sealed class FaceMeshGrpcService(
                     $"(eyes {face.Quality.EyeDistance:F0} px apart, yaw {face.Quality.Yaw:F0}°, sharpness {face.Quality.Sharpness:F2}). Nothing was enrolled; send a sharper, more frontal, larger face."));
             chosen.Add((face, low, p, index));
         }
-        var embeddings = await Embed(chosen.Select(c => c.Face.Crop).ToArray(), call);
+        var embeddings = await Embed(chosen.Select(c => c.Face).ToArray(), call);
         var gallery = Gallery(context, request.Gallery);
         var faces = new List<StoredFace>();
         var response = new EnrollResponse { ModelId = embeddings[0].ModelId };
@@ -197,10 +197,12 @@ public sealed class FaceMeshGrpcService(
         return detected.PrimaryFace < 0 ? null : detected.Faces[detected.PrimaryFace];
     }
 
-    private async Task<IReadOnlyList<Contracts.V1.Embedding>> Embed(IReadOnlyList<AlignedCrop> crops, CallOptions call)
+    /// <summary>The faces' embeddings: each face goes with all its crops (one per alignment the pack's embedders take).</summary>
+    private async Task<IReadOnlyList<Contracts.V1.Embedding>> Embed(IReadOnlyList<Contracts.V1.Face> faces, CallOptions call)
     {
         var request = new EmbedRequest { Flip = _options.FlipAugmentation };
-        request.Crops.Add(crops);
+        foreach (var face in faces)
+            request.Faces.Add(new FaceCrops { Crops = { face.Crops.Count > 0 ? face.Crops : [face.Crop] } });
         return (await embedder.EmbedAsync(request, call)).Embeddings;
     }
 
@@ -220,6 +222,7 @@ public sealed class FaceMeshGrpcService(
     {
         var copy = face.Clone();
         copy.Crop = null;
+        copy.Crops.Clear();
         return copy;
     }
 

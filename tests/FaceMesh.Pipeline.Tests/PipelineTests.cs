@@ -78,11 +78,11 @@ public sealed class PipelineTests(PipelineFixture fixture)
     {
         var faces = new[] { "obama.jpg", "biden.jpg", "obama2.jpg" }
             .Select(p => Pipeline.FindPrimary(PipelineFixture.Load(TestPaths.Example(p)))!).ToArray();
-        var batched = Pipeline.Embedder.Embed(faces.Select(f => f.AlignedCrop).ToArray(), flip: true);
-        Assert.True(Pipeline.Embedder.SupportsBatching);
+        var batched = Pipeline.Embedder.EmbedFaces(faces.Select(f => f.AlignedCrops).ToArray(), flip: true);
+        Assert.All(Pipeline.Embedder.Models, m => Assert.True(m.SupportsBatching, $"{m.ModelId} has a fixed batch size"));
         for (int i = 0; i < faces.Length; i++)
         {
-            var single = Pipeline.Embedder.Embed(faces[i].AlignedCrop, flip: true);
+            var single = Pipeline.Embedder.EmbedFaces([faces[i].AlignedCrops], flip: true)[0];
             for (int k = 0; k < single.Length; k++)
                 Assert.Equal(single[k], batched[i][k], 4);
         }

@@ -142,7 +142,7 @@ public sealed class TrainerTests(AlignedCrops crops) : IClassFixture<AlignedCrop
         trainer.Run();
         var packDirectory = Path.Combine(crops.Root + "-runs", "packs", "trained-mfn");
         var pack = Export.ModelPackWriter.Write(trainer, config, TestPaths.DefaultPack, packDirectory, "facemesh-test-mfn-0.1");
-        Assert.Equal("facemesh-test-mfn-0.1", pack.Manifest.Embedder.ModelId);
+        Assert.Equal("facemesh-test-mfn-0.1", pack.Manifest.ModelId);
         Assert.Contains("0.01", pack.Manifest.Thresholds.Far.Keys); // calibrated on the held-out people's pairs
         Assert.True(pack.Manifest.Thresholds.ImpostorPairs > 100);
 

@@ -29,7 +29,7 @@ public sealed class PipelineBenchmark(string packDirectory, string examples, int
         timings.Add(StageTimer.Measure("landmarks (2 passes)", "one face", () => landmarks.Locate(photo640, detection.Box, 2), runs));
         timings.Add(StageTimer.Measure("detect + landmarks", input640, () => pipeline.Detect(photo640), runs));
         var face = pipeline.Detect(photo640)[0];
-        var aligner = new FaceAligner(m.Embedder.AlignmentReference.Select(p => new System.Numerics.Vector2(p[0], p[1])).ToArray(), 112);
+        var aligner = new FaceAligner(pipeline.Embedder.Crops[0]);
         timings.Add(StageTimer.Measure("align", "one face", () => aligner.Align(photo640, face.Landmarks), runs));
         timings.Add(StageTimer.Measure("embed", "1 crop", () => pipeline.Embedder.Embed(face.AlignedCrop), runs, itemsPerRun: 1));
         timings.Add(StageTimer.Measure("embed + flip", "1 crop", () => pipeline.Embedder.Embed(face.AlignedCrop, flip: true), runs, itemsPerRun: 1));

@@ -47,7 +47,7 @@ try
         // A model pack the fleet serves: --pack deploy/models/mine --model-id mine-0.1 [--base-pack deploy/models/default]
         var pack = FaceMesh.Training.Export.ModelPackWriter.Write(trainer, config, Option("--base-pack") ?? Path.Combine("deploy", "models", "default"),
             packDirectory, Option("--model-id") ?? Path.GetFileName(Path.GetFullPath(packDirectory)));
-        Console.WriteLine($"model pack {pack.Directory}: model id {pack.Manifest.Embedder.ModelId}, thresholds {string.Join(", ", pack.Manifest.Thresholds.Far.Select(kv => $"{kv.Key}: {kv.Value:F4}"))}");
+        Console.WriteLine($"model pack {pack.Directory}: model id {pack.Manifest.ModelId}, thresholds {string.Join(", ", pack.Manifest.Thresholds.Far.Select(kv => $"{kv.Key}: {kv.Value:F4}"))}");
     }
     return 0;
 }

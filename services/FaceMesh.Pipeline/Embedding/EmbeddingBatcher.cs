@@ -13,7 +13,7 @@ namespace FaceMesh.Pipeline.Embedding;
 /// </summary>
 public sealed class EmbeddingBatcher : IAsyncDisposable
 {
-    private sealed record Item(RgbImage Crop, bool Flip, long EnqueuedAt, TaskCompletionSource<float[]> Result, ActivityContext Context);
+    private sealed record Item(IReadOnlyList<RgbImage> Crops, bool Flip, long EnqueuedAt, TaskCompletionSource<float[]> Result, ActivityContext Context);
 
     private readonly FaceEmbedder _embedder;
     private readonly BatchingOptions _options;
@@ -37,28 +37,38 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
 
     public FaceEmbedder Embedder => _embedder;
 
-    /// <summary>One unit embedding per crop, in order.</summary>
-    public async Task<float[][]> EmbedAsync(IReadOnlyList<RgbImage> crops, bool flip, CancellationToken cancellation = default)
+    /// <summary>One unit embedding per crop, in order (packs whose embedders share one alignment).</summary>
+    public Task<float[][]> EmbedAsync(IReadOnlyList<RgbImage> crops, bool flip, CancellationToken cancellation = default) =>
+        EmbedFacesAsync(crops.Select(c => (IReadOnlyList<RgbImage>)[c]).ToArray(), flip, cancellation);
+
+    /// <summary>One unit embedding per face, in order; each face carries its crops in the order of <see cref="FaceEmbedder.Crops"/>.</summary>
+    public async Task<float[][]> EmbedFacesAsync(IReadOnlyList<IReadOnlyList<RgbImage>> faces, bool flip, CancellationToken cancellation = default)
     {
-        if (crops.Count == 0)
+        if (faces.Count == 0)
             return [];
-        foreach (var crop in crops)
-            if (crop.Width != _embedder.CropSize || crop.Height != _embedder.CropSize)
-                throw new ArgumentException($"The embedder takes {_embedder.CropSize}x{_embedder.CropSize} aligned crops, not {crop.Width}x{crop.Height}.");
-        if (crops.Count > _options.QueueCapacity)
-            throw new ArgumentException($"{crops.Count} crops in one request; the embedder queue holds {_options.QueueCapacity}. Send fewer crops per request.");
-        if (Interlocked.Add(ref _pending, crops.Count) > _options.QueueCapacity)
+        var needed = _embedder.Crops;
+        foreach (var face in faces)
         {
-            Interlocked.Add(ref _pending, -crops.Count);
+            if (face.Count != needed.Count)
+                throw new ArgumentException($"A face carries {face.Count} aligned crops; this embedder takes {needed.Count} per face ({string.Join("; ", needed)}).");
+            for (int c = 0; c < needed.Count; c++)
+                if (face[c].Width != needed[c].Size || face[c].Height != needed[c].Size)
+                    throw new ArgumentException($"The embedder takes {needed[c].Size}x{needed[c].Size} aligned crops{(needed.Count > 1 ? $" as crop {c} of a face" : "")}, not {face[c].Width}x{face[c].Height}.");
+        }
+        if (faces.Count > _options.QueueCapacity)
+            throw new ArgumentException($"{faces.Count} crops in one request; the embedder queue holds {_options.QueueCapacity}. Send fewer crops per request.");
+        if (Interlocked.Add(ref _pending, faces.Count) > _options.QueueCapacity)
+        {
+            Interlocked.Add(ref _pending, -faces.Count);
             throw new EmbedderBusyException(
                 $"The embedder queue is full ({_options.QueueCapacity} crops waiting or in inference); retry after a short back-off.");
         }
         using var span = PipelineTelemetry.Source.StartActivity("embed");
-        span?.SetTag("facemesh.crops", crops.Count);
+        span?.SetTag("facemesh.crops", faces.Count);
         span?.SetTag("facemesh.flip", flip);
         long now = Stopwatch.GetTimestamp();
         var context = Activity.Current?.Context ?? default;
-        var items = crops.Select(c => new Item(c, flip, now, new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously), context)).ToArray();
+        var items = faces.Select(c => new Item(c, flip, now, new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously), context)).ToArray();
         foreach (var item in items)
             _queue.Writer.TryWrite(item);
         var results = await Task.WhenAll(items.Select(i => i.Result.Task)).WaitAsync(cancellation).ConfigureAwait(false);
@@ -123,7 +133,7 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
             foreach (var group in batch.GroupBy(i => i.Flip))
             {
                 var items = group.ToArray();
-                var vectors = _embedder.Embed(items.Select(i => i.Crop).ToArray(), group.Key);
+                var vectors = _embedder.EmbedFaces(items.Select(i => i.Crops).ToArray(), group.Key);
                 for (int i = 0; i < items.Length; i++)
                     items[i].Result.TrySetResult(vectors[i]);
             }

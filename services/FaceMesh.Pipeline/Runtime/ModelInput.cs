@@ -13,7 +13,8 @@ public static class ModelInput
         if (target.Length < plane * 3)
             throw new ArgumentException("The target is smaller than the image.", nameof(target));
         var (r, g, b) = n.ChannelOrder == ChannelOrder.Rgb ? (0, 1, 2) : (2, 1, 0);
-        float scale = 1f / n.Std, offset = -n.Mean / n.Std;
+        float scale = 1f / n.Std;
+        float offR = -n.MeanOf(0) / n.Std, offG = -n.MeanOf(1) / n.Std, offB = -n.MeanOf(2) / n.Std;
         var px = image.Pixels;
         int w = image.Width;
         for (int y = 0; y < image.Height; y++)
@@ -23,25 +24,44 @@ public static class ModelInput
             {
                 int i = (row + (mirror ? w - 1 - x : x)) * 3;
                 int o = row + x;
-                target[r * plane + o] = px[i] * scale + offset;
-                target[g * plane + o] = px[i + 1] * scale + offset;
-                target[b * plane + o] = px[i + 2] * scale + offset;
+                target[r * plane + o] = px[i] * scale + offR;
+                target[g * plane + o] = px[i + 1] * scale + offG;
+                target[b * plane + o] = px[i + 2] * scale + offB;
             }
         }
     }
 
-    /// <summary>Interleaved (H, W, C).</summary>
-    public static void WriteInterleaved(RgbImage image, Normalization n, Span<float> target)
+    /// <summary>Interleaved (H, W, C), optionally mirrored left to right.</summary>
+    public static void WriteInterleaved(RgbImage image, Normalization n, Span<float> target, bool mirror = false)
     {
+        if (target.Length < image.Pixels.Length)
+            throw new ArgumentException("The target is smaller than the image.", nameof(target));
         var (r, g, b) = n.ChannelOrder == ChannelOrder.Rgb ? (0, 1, 2) : (2, 1, 0);
-        float scale = 1f / n.Std, offset = -n.Mean / n.Std;
+        float scale = 1f / n.Std;
+        float offR = -n.MeanOf(0) / n.Std, offG = -n.MeanOf(1) / n.Std, offB = -n.MeanOf(2) / n.Std;
         var px = image.Pixels;
-        for (int i = 0; i < px.Length; i += 3)
+        int w = image.Width;
+        for (int y = 0; y < image.Height; y++)
         {
-            target[i + r] = px[i] * scale + offset;
-            target[i + g] = px[i + 1] * scale + offset;
-            target[i + b] = px[i + 2] * scale + offset;
+            int row = y * w;
+            for (int x = 0; x < w; x++)
+            {
+                int i = (row + (mirror ? w - 1 - x : x)) * 3;
+                int o = (row + x) * 3;
+                target[o + r] = px[i] * scale + offR;
+                target[o + g] = px[i + 1] * scale + offG;
+                target[o + b] = px[i + 2] * scale + offB;
+            }
         }
+    }
+
+    /// <summary>In the layout the normalisation names: interleaved for NHWC, planar otherwise.</summary>
+    public static void Write(RgbImage image, Normalization n, Span<float> target, bool mirror = false)
+    {
+        if (n.Interleaved)
+            WriteInterleaved(image, n, target, mirror);
+        else
+            WritePlanar(image, n, target, mirror);
     }
 
     /// <summary>One grey plane, ITU-R BT.601 luma (OpenCV's RGB→GRAY weights).</summary>

@@ -22,7 +22,7 @@ public sealed class ModelsFetchCommand : Command<ModelsFetchCommand.Settings>
         var packs = installer.InstallAll(root);
         var table = new Table().AddColumns("pack", "embedder model id", "files", "licence");
         foreach (var pack in packs)
-            table.AddRow(pack.Manifest.Name, pack.Manifest.Embedder.ModelId,
+            table.AddRow(pack.Manifest.Name, Markup.Escape(pack.Manifest.ModelId),
                          (pack.Manifest.Files.Count + pack.Manifest.Derived.Count).ToString(), Markup.Escape(pack.Manifest.License));
         AnsiConsole.Write(table);
         return 0;

@@ -22,8 +22,8 @@ public static class ModelPackWriter
     {
         var basePack = ModelPack.Load(basePackDirectory);
         Directory.CreateDirectory(outputDirectory);
-        foreach (var file in basePack.Manifest.Files)
-            File.Copy(basePack.PathOf(file.Name), Path.Combine(outputDirectory, file.Name), overwrite: true);
+        foreach (var name in basePack.Manifest.Files.Select(f => f.Name).Concat(basePack.Manifest.Derived.Select(d => d.Name)))
+            File.Copy(basePack.PathOf(name), Path.Combine(outputDirectory, name), overwrite: true);
 
         var onnx = Path.Combine(outputDirectory, EmbedderFile);
         OnnxExporter.Save(OnnxExporter.Export(trainer.Backbone, config.EmbeddingSize,
@@ -42,16 +42,19 @@ public static class ModelPackWriter
             Name = Path.GetFileName(Path.GetFullPath(outputDirectory)),
             Description = $"Embedder trained by facemesh train ({config.Backbone} + {config.Loss}, {config.Epochs} epochs); detector and landmarks of '{basePack.Manifest.Name}'.",
             Provenance = $"Embedder weights: facemesh train on {config.Data} (output {config.Output}, seed {config.Seed}). Detector and landmarks: {basePack.Manifest.Provenance}",
-            Derived = [],
             Trained = [new TrainedFile(EmbedderFile, $"facemesh train {config.Output}", Sha256File.Compute(onnx))],
-            Embedder = basePack.Manifest.Embedder with
+            // The crops the model was trained on are ArcFace-aligned 112×112 (facemesh align), whatever the base pack's embedders take.
+            Embedder = new EmbedderSpec
             {
                 ModelId = modelId,
                 File = EmbedderFile,
                 InputSize = 112,
                 EmbeddingSize = config.EmbeddingSize,
                 Normalization = new Normalization(Batches.Mean, Batches.Std, ChannelOrder.Rgb, "NCHW"),
+                AlignmentReference = EmbedderSpec.ArcFaceReference112,
             },
+            Embedders = null,
+            Fusion = null,
             Thresholds = calibration.Table,
         };
         File.WriteAllText(Path.Combine(outputDirectory, ModelPack.ManifestFileName), JsonSerializer.Serialize(manifest, ModelPackManifest.Json) + "\n");
