@@ -26,7 +26,16 @@ public sealed class DetectorGrpcService(DetectorModel model) : Contracts.V1.Dete
                 throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
             }
         }
-        var faces = model.Finder.Detect(image, request.MultiScale);
+        IReadOnlyList<Pipeline.Face> faces;
+        try
+        {
+            faces = model.Finder.Detect(image, request.MultiScale);
+        }
+        catch (Pipeline.Alignment.LandmarkModelException e)
+        {
+            // The pack's model misbehaves, not the caller's photo: an operator must replace the model files.
+            throw new RpcException(new Status(StatusCode.Internal, e.Message));
+        }
         DetectorMetrics.Duration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
         DetectorMetrics.Faces.Record(faces.Count);
         int limit = request.MaxFaces > 0 ? Math.Min(request.MaxFaces, model.MaxFaces) : model.MaxFaces;

@@ -22,6 +22,8 @@ public sealed record ModelPackManifest
     public IReadOnlyList<TrainedFile> Trained { get; init; } = [];
     public required DetectorSpec Detector { get; init; }
     public LandmarkSpec? Landmarks { get; init; }
+    /// <summary>MediaPipe's 468-point face mesh, used for the faces <see cref="FaceMeshSpec.UseAboveYaw"/> says (or every face without a 68-point model).</summary>
+    public FaceMeshSpec? FaceMesh { get; init; }
     /// <summary>The embedding model of a pack with one (set this or <see cref="Embedders"/>).</summary>
     public EmbedderSpec? Embedder { get; init; }
     /// <summary>
@@ -145,6 +147,31 @@ public sealed record LandmarkSpec
     public required Normalization Normalization { get; init; }
     /// <summary>Points the model outputs (68 in the iBUG 300-W markup).</summary>
     public int Points { get; init; } = 68;
+}
+
+/// <summary>
+/// MediaPipe's face mesh: a square crop around the face (the detector's box, <see cref="CropScale"/> times its
+/// longer side, turned upright on the second pass) in, 468 points (x, y in crop pixels, z) and a face-presence
+/// score out. The mesh places every point, the hidden eye of a profile too, on a 3-D face model.
+/// </summary>
+public sealed record FaceMeshSpec
+{
+    public required string File { get; init; }
+    public required int InputSize { get; init; }
+    public required Normalization Normalization { get; init; }
+    /// <summary>The graph output of the 468 × 3 coordinates.</summary>
+    public required string MeshOutput { get; init; }
+    /// <summary>The graph output of the face-presence score (after its sigmoid).</summary>
+    public required string ConfidenceOutput { get; init; }
+    /// <summary>The crop's side as a multiple of the box's longer side (MediaPipe's ROI is 1.5 times the face).</summary>
+    public float CropScale { get; init; } = 1.5f;
+    /// <summary>
+    /// With a 68-point model in the pack: the mesh's points are used for faces turned further than this (degrees of
+    /// yaw, from the mesh), the 68 points for the others. 0 uses the mesh for every face.
+    /// </summary>
+    public float UseAboveYaw { get; init; }
+    /// <summary>Below this face-presence score the mesh is not trusted and the 68 points (if any) are used.</summary>
+    public float MinConfidence { get; init; } = 0.5f;
 }
 
 public sealed record EmbedderSpec

@@ -15,7 +15,9 @@ public sealed class FaceFinder : IDisposable
 {
     private readonly IFaceDetector _detector;
     private readonly MultiScaleDetector _pyramid;
+    private readonly PaddedDetector? _padded;
     private readonly LandmarkModel? _landmarks;
+    private readonly FaceMeshModel? _mesh;
     private readonly FaceAligner[] _aligners;
 
     private FaceFinder(ModelPack pack, PipelineOptions options, Action<string>? log)
@@ -30,7 +32,11 @@ public sealed class FaceFinder : IDisposable
             _ => throw new ModelFileException($"Unknown detector kind '{m.Detector.Kind}' in pack '{m.Name}'."),
         };
         _pyramid = new MultiScaleDetector(_detector, options.MultiScaleOptions, m.Detector.NmsIouThreshold);
-        _landmarks = m.Landmarks is null ? null : new LandmarkModel(pack.PathOf(m.Landmarks.File), m.Landmarks, options.Inference, log, options.AntiAliasedAlignment);
+        _padded = options.PaddedRetryBorder is { } border ? new PaddedDetector(_detector, border) : null;
+        _landmarks = m.Landmarks is null || options.Landmarks == LandmarkChoice.FaceMesh
+            ? null : new LandmarkModel(pack.PathOf(m.Landmarks.File), m.Landmarks, options.Inference, log, options.AntiAliasedAlignment);
+        _mesh = m.FaceMesh is null || options.Landmarks == LandmarkChoice.Ibug68
+            ? null : new FaceMeshModel(pack.PathOf(m.FaceMesh.File), m.FaceMesh, options.Inference, log);
         _aligners = AlignmentSpec.Of(m).Crops.Select(spec => new FaceAligner(spec, options.AntiAliasedAlignment)).ToArray();
     }
 
@@ -57,20 +63,37 @@ public sealed class FaceFinder : IDisposable
         return detections.Select(d => Describe(image, d)).ToArray();
     }
 
+    private IReadOnlyList<Face> Describe(RgbImage image, IFaceDetector detector, float scoreThreshold)
+    {
+        IReadOnlyList<DetectedFace> detections;
+        using (var span = PipelineTelemetry.Source.StartActivity("detect"))
+        {
+            detections = detector.Detect(image, scoreThreshold);
+            span?.SetTag("facemesh.retry", detector.GetType().Name);
+            span?.SetTag("facemesh.faces", detections.Count);
+        }
+        return detections.Select(d => Describe(image, d)).ToArray();
+    }
+
     /// <summary>Raw detections (boxes, scores, keypoints), without landmarks or alignment: for detection benchmarks.</summary>
     public IReadOnlyList<DetectedFace> DetectBoxes(RgbImage image, bool? multiScale = null, float? scoreThreshold = null) =>
         (multiScale ?? Options.MultiScale ? _pyramid : _detector).Detect(image, scoreThreshold ?? Options.ScoreThreshold);
 
     /// <summary>
     /// The face a photo of one person is of: the largest, most central among the confident ones
-    /// (<see cref="PrimaryFace"/>). When none is found, one more
-    /// search with the pyramid at <see cref="PipelineOptions.RetryScoreThreshold"/> (if set).
+    /// (<see cref="PrimaryFace"/>). When none is found, one more search with the pyramid at
+    /// <see cref="PipelineOptions.RetryScoreThreshold"/> (if set), then one on the photo in a black border
+    /// (<see cref="PipelineOptions.PaddedRetryBorder"/>, for faces that fill the frame).
     /// </summary>
     public Face? FindPrimary(RgbImage image)
     {
         var faces = Detect(image);
         if (faces.Count == 0 && Options.RetryScoreThreshold is { } retry)
+        {
             faces = Detect(image, multiScale: true, scoreThreshold: retry);
+            if (faces.Count == 0 && _padded is not null)
+                faces = Describe(image, _padded, retry);
+        }
         if (faces.Count == 0)
             return null;
         return faces[PrimaryFace.IndexOf(faces, image.Width, image.Height, Options.PrimaryScoreMargin)];
@@ -79,28 +102,47 @@ public sealed class FaceFinder : IDisposable
     private Face Describe(RgbImage image, DetectedFace detection)
     {
         System.Numerics.Vector2[]? dense = null;
-        System.Numerics.Vector2[] five;
+        System.Numerics.Vector2[]? five = null;
         if (_landmarks is not null)
         {
             dense = _landmarks.Locate(image, detection.Box, Options.LandmarkPasses);
             five = FiveLandmarks.From68(dense);
         }
-        else if (detection.Keypoints is { Length: >= 4 } keypoints)
+        if (_mesh is not null && UseMesh(five))
         {
+            var mesh = _mesh.Locate(image, detection.Box, Options.LandmarkPasses);
+            if (mesh.Confidence >= _mesh.Spec.MinConfidence || five is null)
+            {
+                dense = mesh.Points;
+                five = FaceMeshModel.FivePoints(mesh.Points);
+            }
+        }
+        if (five is null && detection.Keypoints is { Length: >= 4 } keypoints)
             five = FiveLandmarks.FromBlazeFace(keypoints);
-        }
-        else
-        {
+        if (five is null)
             throw new ModelFileException($"Pack '{Pack.Manifest.Name}' has neither a landmark model nor a detector with keypoints.");
-        }
         var crops = _aligners.Select(a => a.Align(image, five, dense is { Length: 68 } ? dense : null)).ToArray();
         var quality = FaceQualityAssessor.Assess(detection.Score, five, crops[0]);
         return new Face(detection.Box, detection.Score, five, dense, crops, quality);
+    }
+
+    /// <summary>
+    /// Whether the face mesh places this face's points: always without a 68-point model, else when the 68 points
+    /// say the face is turned further than the pack's (or the options') yaw limit; the 68-point model is trained on
+    /// near-frontal faces and puts a profile's hidden eye on the hair or the ear.
+    /// </summary>
+    private bool UseMesh(System.Numerics.Vector2[]? five68)
+    {
+        if (five68 is null)
+            return true;
+        float limit = Options.MeshAboveYaw ?? _mesh!.Spec.UseAboveYaw;
+        return limit <= 0 || Math.Abs(FaceQualityAssessor.EstimateYaw(five68)) > limit;
     }
 
     public void Dispose()
     {
         _detector.Dispose();
         _landmarks?.Dispose();
+        _mesh?.Dispose();
     }
 }

@@ -17,6 +17,12 @@ public sealed record PipelineOptions
     /// <summary>Landmark passes: a second pass re-centres the crop on the points of the first.</summary>
     public int LandmarkPasses { get; init; } = 2;
 
+    /// <summary>Which landmark models run, of those the pack has (measured: see the README's accuracy steps).</summary>
+    public LandmarkChoice Landmarks { get; init; } = LandmarkChoice.Pack;
+
+    /// <summary>Overrides the pack's <c>faceMesh.useAboveYaw</c>: the mesh places the points of faces turned further than this.</summary>
+    public float? MeshAboveYaw { get; init; }
+
     /// <summary>Also search an image pyramid of tiles (for crowds and large photos); slower.</summary>
     public bool MultiScale { get; init; }
 
@@ -30,6 +36,13 @@ public sealed record PipelineOptions
     /// search again with the pyramid and this lower score threshold. Null turns the retry off.
     /// </summary>
     public float? RetryScoreThreshold { get; init; } = 0.5f;
+
+    /// <summary>
+    /// When the retry with the pyramid finds nothing either: detect once more on the photo centred on a black
+    /// canvas with this border (a fraction of the longer side) on every side, for tight crops where the face
+    /// fills the frame (<see cref="PaddedDetector"/>). Null turns it off.
+    /// </summary>
+    public float? PaddedRetryBorder { get; init; } = 1.0f;
 
     /// <summary>
     /// Choosing the face of a photo of one person: only faces scoring within this margin of the best
@@ -46,6 +59,7 @@ public sealed record PipelineOptions
         FlipAugmentation = false,
         AntiAliasedAlignment = false,
         RetryScoreThreshold = null,
+        PaddedRetryBorder = null,
         LandmarkPasses = 1,
         PrimaryScoreMargin = null,
     };

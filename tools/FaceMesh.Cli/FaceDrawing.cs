@@ -6,7 +6,7 @@ using SkiaSharp;
 namespace FaceMesh.Cli;
 
 /// <summary>A box to draw on a photo, with its label, colour and (optionally) landmark points.</summary>
-public sealed record FaceMark(float Left, float Top, float Width, float Height, string Label, SKColor Colour, IReadOnlyList<Vector2>? Points = null);
+public sealed record FaceMark(float Left, float Top, float Width, float Height, string Label, SKColor Colour, IReadOnlyList<Vector2>? Points = null, IReadOnlyList<Vector2>? Dense = null);
 
 /// <summary>Draws faces on the photo: boxes, landmarks and labels; as a bitmap or a PNG file.</summary>
 public static class FaceDrawing
@@ -18,7 +18,7 @@ public static class FaceDrawing
     /// <summary>The detections of the pipeline: score and quality as labels, the primary face in green.</summary>
     public static IEnumerable<FaceMark> Marks(IReadOnlyList<Face> faces, int primary) =>
         faces.Select((f, i) => new FaceMark(f.Box.Left, f.Box.Top, f.Box.Width, f.Box.Height,
-            $"#{i} {f.Score:F2} q{f.Quality.Overall:F2}", i == primary ? SKColors.Lime : SKColors.Yellow, f.Landmarks));
+            $"#{i} {f.Score:F2} q{f.Quality.Overall:F2}", i == primary ? SKColors.Lime : SKColors.Yellow, f.Landmarks, f.DenseLandmarks));
 
     public static SKBitmap Draw(RgbImage image, IEnumerable<FaceMark> marks)
     {
@@ -31,6 +31,9 @@ public static class FaceDrawing
         {
             using var box = new SKPaint { Color = mark.Colour, Style = SKPaintStyle.Stroke, StrokeWidth = stroke, IsAntialias = true };
             canvas.DrawRect(mark.Left, mark.Top, mark.Width, mark.Height, box);
+            using (var fine = new SKPaint { Color = SKColors.Cyan.WithAlpha(180), Style = SKPaintStyle.Fill, IsAntialias = true })
+                foreach (var p in mark.Dense ?? [])
+                    canvas.DrawCircle(p.X, p.Y, stroke * 0.45f, fine);
             foreach (var p in mark.Points ?? [])
                 canvas.DrawCircle(p.X, p.Y, stroke * 1.2f, dot);
             using var text = new SKPaint { Color = mark.Colour, IsAntialias = true };

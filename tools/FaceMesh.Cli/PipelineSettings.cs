@@ -29,6 +29,19 @@ public class PipelineSettings : CommandSettings
     [Description("When no face is found in a photo of one person, search again with the pyramid and a lower score threshold.")]
     public bool? Retry { get; init; }
 
+    [CommandOption("--padded-retry <BOOL>")]
+    [Description("When the retry finds no face either, search the photo once more inside a black border (faces that fill the frame).")]
+    public bool? PaddedRetry { get; init; }
+
+    [CommandOption("--landmarks <MODELS>")]
+    [Description("Landmark models: pack (the pack's choice), ibug68 (the 68-point model only) or facemesh (the face mesh only).")]
+    [DefaultValue(LandmarkChoice.Pack)]
+    public LandmarkChoice Landmarks { get; init; } = LandmarkChoice.Pack;
+
+    [CommandOption("--mesh-above-yaw <DEGREES>")]
+    [Description("The face mesh places the points of faces turned further than this (overrides the pack's faceMesh.useAboveYaw).")]
+    public float? MeshAboveYaw { get; init; }
+
     [CommandOption("--landmark-passes <N>")]
     [Description("Landmark passes; the second re-centres the crop on the first pass's points.")]
     public int? LandmarkPasses { get; init; }
@@ -63,7 +76,10 @@ public class PipelineSettings : CommandSettings
             FlipAugmentation = Flip ?? options.FlipAugmentation,
             AntiAliasedAlignment = AntiAlias ?? options.AntiAliasedAlignment,
             RetryScoreThreshold = Retry == false ? null : Retry == true ? new PipelineOptions().RetryScoreThreshold : options.RetryScoreThreshold,
+            PaddedRetryBorder = PaddedRetry == false ? null : PaddedRetry == true ? new PipelineOptions().PaddedRetryBorder : options.PaddedRetryBorder,
             LandmarkPasses = LandmarkPasses ?? options.LandmarkPasses,
+            Landmarks = Landmarks,
+            MeshAboveYaw = MeshAboveYaw,
             PrimaryScoreMargin = PrimaryMargin is { } margin ? (margin < 0 ? null : margin) : options.PrimaryScoreMargin,
             MultiScale = MultiScale,
             ScoreThreshold = ScoreThreshold,

@@ -45,6 +45,8 @@ public sealed class LandmarkModel(string modelPath, LandmarkSpec spec, Inference
         var output = _model.Run(input, [1, 1, size, size]).Values.First();
         if (output.Length != spec.Points * 2)
             throw new ModelFileException($"The landmark model returned {output.Length} values; the pack declares {spec.Points} points.");
+        if (output.Any(v => !float.IsFinite(v)))
+            throw new LandmarkModelException($"The landmark model ({Path.GetFileName(modelPath)}) returned a non-finite value for the face at ({centreX:F0}, {centreY:F0}); the model file is damaged or is not a 68-point landmark model.");
         var points = new Vector2[spec.Points];
         for (int i = 0; i < points.Length; i++)
             points[i] = new Vector2(left + output[2 * i] * side, top + output[2 * i + 1] * side);

@@ -17,6 +17,17 @@ public static class FaceQualityAssessor
     /// <summary>Nose height between the eye line and the mouth line on the frontal reference: (71.74 − 51.60) / (92.29 − 51.60).</summary>
     private const float FrontalNoseRatio = 0.495f;
 
+    /// <summary>Yaw in degrees from the five points alone (see <see cref="Assess"/>).</summary>
+    public static float EstimateYaw(ReadOnlySpan<Vector2> five)
+    {
+        var eyeVector = five[1] - five[0];
+        float eyeDistance = eyeVector.Length();
+        var (cos, sin) = (eyeVector.X / Math.Max(eyeDistance, 1e-3f), eyeVector.Y / Math.Max(eyeDistance, 1e-3f));
+        float eyeMidX = cos * (five[0].X + five[1].X) / 2 + sin * (five[0].Y + five[1].Y) / 2;
+        float noseX = cos * five[2].X + sin * five[2].Y;
+        return MathF.Asin(Math.Clamp((noseX - eyeMidX) / Math.Max(eyeDistance / 2, 1e-3f), -1, 1)) * 180 / MathF.PI;
+    }
+
     public static FaceQuality Assess(float detectorScore, ReadOnlySpan<Vector2> five, RgbImage alignedCrop)
     {
         var leftEye = five[0];

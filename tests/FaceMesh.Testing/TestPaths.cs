@@ -1,6 +1,6 @@
-namespace FaceMesh.Pipeline.Tests;
+namespace FaceMesh.Testing;
 
-/// <summary>Where the repository, the model packs and the shared datasets are.</summary>
+/// <summary>Where the repository, the model packs and the shared datasets are: every test project finds them here.</summary>
 public static class TestPaths
 {
     public static string RepositoryRoot { get; } = FindRoot();
@@ -11,9 +11,14 @@ public static class TestPaths
     public static string Packs { get; } = Path.Combine(RepositoryRoot, "deploy", "models");
     public static string DefaultPack { get; } = Path.Combine(Packs, "default");
     public static string BlazeFacePack { get; } = Path.Combine(Packs, "blazeface");
+    public static string AccuratePack { get; } = Path.Combine(Packs, "accurate");
+
+    /// <summary>The npm tarballs the model packs were fetched from (tests/run fetches them first).</summary>
+    public static string PackageCache { get; } = Path.Combine(Packs, ".cache");
 
     public static string Example(string name) => Path.Combine(Datasets, "examples", "examples", name);
     public static string CelebaDev => Path.Combine(Datasets, "celeba-dev");
+    public static string CfpDev => Path.Combine(Datasets, "cfp-dev");
     public static string WiderDev => Path.Combine(Datasets, "wider-dev");
 
     public static string NewTempDirectory()
