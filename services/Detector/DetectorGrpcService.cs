@@ -29,7 +29,7 @@ public sealed class DetectorGrpcService(DetectorModel model) : Contracts.V1.Dete
         IReadOnlyList<Pipeline.Face> faces;
         try
         {
-            faces = model.Finder.Detect(image, request.MultiScale);
+            faces = request.PhotoOfOne && !request.MultiScale ? model.Finder.DetectPhotoOfOne(image).Faces : model.Finder.Detect(image, request.MultiScale);
         }
         catch (Pipeline.Alignment.LandmarkModelException e)
         {

@@ -18,7 +18,7 @@ public sealed class EmbedderGrpcService(EmbedderModel model) : Contracts.V1.Embe
         float[][] vectors;
         try
         {
-            vectors = await model.Batcher.EmbedFacesAsync(faces, request.Flip, context.CancellationToken);
+            vectors = await model.Batcher.EmbedFacesAsync(faces, request.HasFlip ? request.Flip : model.FlipAugmentation, context.CancellationToken);
         }
         catch (EmbedderBusyException e)
         {

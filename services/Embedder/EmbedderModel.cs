@@ -16,6 +16,7 @@ public sealed class EmbedderModel : IAsyncDisposable
         Embedder = FaceEmbedder.Open(pack, new InferenceOptions { Provider = o.Provider },
                                      message => logger.LogWarning("{Message}", message), o.MaxBatchSize);
         Thresholds = VerificationThresholds.From(pack.Manifest.Thresholds);
+        FlipAugmentation = pack.Manifest.FlipAugmentation;
         Batcher = new EmbeddingBatcher(Embedder, new BatchingOptions
         {
             MaxBatchSize = o.MaxBatchSize,
@@ -30,6 +31,9 @@ public sealed class EmbedderModel : IAsyncDisposable
     public FaceEmbedder Embedder { get; }
     public EmbeddingBatcher Batcher { get; }
     public VerificationThresholds Thresholds { get; }
+
+    /// <summary>Whether the pack's embeddings are made with flip augmentation (when a request does not say).</summary>
+    public bool FlipAugmentation { get; }
 
     public async ValueTask DisposeAsync()
     {

@@ -59,6 +59,21 @@ public sealed class ModelPack
             Sha256File.Verify(PathOf(file.Name), file.Sha256);
     }
 
+    /// <summary>Replaces a fused pack's embedder weights in the manifest on disk, with how they were chosen.</summary>
+    public ModelPack WithFusionWeights(IReadOnlyList<float> weights, string chosenOn)
+    {
+        var models = Manifest.Embedders ?? throw new ModelFileException($"Pack '{Manifest.Name}' has one embedder; it has no fusion weights.");
+        if (weights.Count != models.Count)
+            throw new ArgumentException($"{weights.Count} weights for {models.Count} embedders.");
+        var manifest = Manifest with
+        {
+            Embedders = models.Select((m, i) => m with { Weight = weights[i] }).ToArray(),
+            Fusion = (Manifest.Fusion ?? new FusionSpec()) with { WeightsChosenOn = chosenOn },
+        };
+        File.WriteAllText(ManifestPath, JsonSerializer.Serialize(manifest, ModelPackManifest.Json) + "\n");
+        return new ModelPack(Directory, manifest);
+    }
+
     /// <summary>Replaces the thresholds in the manifest on disk (used by calibration).</summary>
     public ModelPack WithThresholds(ThresholdTable thresholds)
     {

@@ -33,15 +33,23 @@ public sealed record ModelPackManifest
     public IReadOnlyList<EmbedderSpec>? Embedders { get; init; }
     /// <summary>The fused embedding's identity (required with <see cref="Embedders"/>).</summary>
     public FusionSpec? Fusion { get; init; }
+    /// <summary>Whether the pack's embeddings are made from each crop and its mirror image (its thresholds assume it).</summary>
+    public bool FlipAugmentation { get; init; } = true;
     public ThresholdTable Thresholds { get; init; } = new();
 
     /// <summary>Every embedding model of the pack, in order: the one <see cref="Embedder"/> or the <see cref="Embedders"/>.</summary>
     [JsonIgnore]
     public IReadOnlyList<EmbedderSpec> EmbeddingModels => Embedders ?? (Embedder is null ? [] : [Embedder]);
 
-    /// <summary>The id every embedding of this pack carries (a fused pack's own, else its one model's).</summary>
+    /// <summary>
+    /// The id every embedding of this pack carries: its one model's, or for a fused pack <see cref="FusionSpec.ModelId"/>
+    /// if set, else one made of the models' ids and weights, so that re-chosen weights (embeddings that no longer
+    /// compare with the old ones) give a new id and a gallery of the old refuses them.
+    /// </summary>
     [JsonIgnore]
-    public string ModelId => Fusion?.ModelId ?? EmbeddingModels[0].ModelId;
+    public string ModelId => Fusion?.ModelId ?? (EmbeddingModels.Count == 1
+        ? EmbeddingModels[0].ModelId
+        : "fused:" + string.Join("+", EmbeddingModels.Select(e => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{e.ModelId}*{e.Weight / EmbeddingModels.Sum(m => m.Weight):0.###}"))));
 
     /// <summary>Checks what the JSON schema cannot: one way of naming the embedders, weights, alignments.</summary>
     public void Validate(string path)
@@ -51,8 +59,6 @@ public sealed record ModelPackManifest
             Fail("set either 'embedder' (one model) or 'embedders' (a fused pack), not both or neither.");
         if (Embedders is { Count: 0 })
             Fail("'embedders' is empty.");
-        if (Embedders is { Count: > 1 } && Fusion is null)
-            Fail("a pack with several embedders needs 'fusion' with the fused embedding's modelId.");
         foreach (var e in EmbeddingModels)
         {
             if ((e.AlignmentReference is null) == (e.DlibChipPadding is null))
@@ -208,8 +214,8 @@ public sealed record EmbedderSpec
 /// <summary>The fused embedding of a pack with several embedders.</summary>
 public sealed record FusionSpec
 {
-    /// <summary>The id every fused embedding carries; galleries are bound to it.</summary>
-    public required string ModelId { get; init; }
+    /// <summary>The id every fused embedding carries (galleries are bound to it); unset, it is made of the models' ids and weights.</summary>
+    public string? ModelId { get; init; }
     /// <summary>How the weights were chosen (set, data, criterion).</summary>
     public string? WeightsChosenOn { get; init; }
 }

@@ -87,16 +87,37 @@ public sealed class FaceFinder : IDisposable
     /// </summary>
     public Face? FindPrimary(RgbImage image)
     {
-        var faces = Detect(image);
+        var (faces, primary) = DetectPhotoOfOne(image);
+        return primary < 0 ? null : faces[primary];
+    }
+
+    /// <summary>
+    /// Every face of a photo that shows one person (an enrollment photo, a probe), found as <see cref="FindPrimary"/>
+    /// searches, and the index of the one the photo is of (−1 when there is none).
+    /// </summary>
+    public (IReadOnlyList<Face> Faces, int Primary) DetectPhotoOfOne(RgbImage image)
+    {
+        var faces = Options.PaddedPrimaryPass && _padded is not null ? DetectWithBorder(image) : Detect(image);
         if (faces.Count == 0 && Options.RetryScoreThreshold is { } retry)
         {
             faces = Detect(image, multiScale: true, scoreThreshold: retry);
             if (faces.Count == 0 && _padded is not null)
                 faces = Describe(image, _padded, retry);
         }
-        if (faces.Count == 0)
-            return null;
-        return faces[PrimaryFace.IndexOf(faces, image.Width, image.Height, Options.PrimaryScoreMargin)];
+        return (faces, faces.Count == 0 ? -1 : PrimaryFace.IndexOf(faces, image.Width, image.Height, Options.PrimaryScoreMargin));
+    }
+
+    /// <summary>The plain pass and the pass on the bordered photo, merged by NMS: a face that fills the frame competes too.</summary>
+    private IReadOnlyList<Face> DetectWithBorder(RgbImage image)
+    {
+        IReadOnlyList<DetectedFace> detections;
+        using (var span = PipelineTelemetry.Source.StartActivity("detect"))
+        {
+            float threshold = Options.ScoreThreshold ?? Pack.Manifest.Detector.ScoreThreshold;
+            detections = NonMaximumSuppression.Apply(_detector.Detect(image, threshold).Concat(_padded!.Detect(image, threshold)), Pack.Manifest.Detector.NmsIouThreshold);
+            span?.SetTag("facemesh.faces", detections.Count);
+        }
+        return detections.Select(d => Describe(image, d)).ToArray();
     }
 
     private Face Describe(RgbImage image, DetectedFace detection)

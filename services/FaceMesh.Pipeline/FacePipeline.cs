@@ -36,6 +36,9 @@ public sealed class FacePipeline : IDisposable
     public VerificationThresholds Thresholds { get; }
     public string ModelId => Embedder.ModelId;
 
+    /// <summary>Whether embeddings are made with flip augmentation: the options' choice, else the pack's.</summary>
+    public bool Flip => Options.FlipAugmentation ?? Pack.Manifest.FlipAugmentation;
+
     /// <inheritdoc cref="FaceFinder.Detect"/>
     public IReadOnlyList<Face> Detect(RgbImage image, bool? multiScale = null, float? scoreThreshold = null) =>
         Finder.Detect(image, multiScale, scoreThreshold);
@@ -48,7 +51,7 @@ public sealed class FacePipeline : IDisposable
     public Face? FindPrimary(RgbImage image) => Finder.FindPrimary(image);
 
     public float[][] Embed(IReadOnlyList<Face> faces) =>
-        Embedder.EmbedFaces(faces.Select(f => f.AlignedCrops).ToArray(), Options.FlipAugmentation);
+        Embedder.EmbedFaces(faces.Select(f => f.AlignedCrops).ToArray(), Flip);
 
     public float[] Embed(Face face) => Embed([face])[0];
 

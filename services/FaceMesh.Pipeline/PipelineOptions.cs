@@ -8,8 +8,8 @@ public sealed record PipelineOptions
 {
     public InferenceOptions Inference { get; init; } = InferenceOptions.Default;
 
-    /// <summary>Embed each crop and its mirror image and average them.</summary>
-    public bool FlipAugmentation { get; init; } = true;
+    /// <summary>Embed each crop and its mirror image and average them; null: as the pack says (its thresholds assume it).</summary>
+    public bool? FlipAugmentation { get; init; }
 
     /// <summary>Block-average large faces before they are shrunk for the landmark model and the aligned crop.</summary>
     public bool AntiAliasedAlignment { get; init; } = true;
@@ -45,6 +45,12 @@ public sealed record PipelineOptions
     public float? PaddedRetryBorder { get; init; } = 1.0f;
 
     /// <summary>
+    /// For a photo of one person: detect on the bordered photo (<see cref="PaddedRetryBorder"/>) too, not only when
+    /// nothing is found, so a face that fills the frame competes with whatever smaller detection the plain pass made.
+    /// </summary>
+    public bool PaddedPrimaryPass { get; init; } = true;
+
+    /// <summary>
     /// Choosing the face of a photo of one person: only faces scoring within this margin of the best
     /// detection compete for largest-and-most-central. Null lets every detection compete.
     /// </summary>
@@ -60,6 +66,7 @@ public sealed record PipelineOptions
         AntiAliasedAlignment = false,
         RetryScoreThreshold = null,
         PaddedRetryBorder = null,
+        PaddedPrimaryPass = false,
         LandmarkPasses = 1,
         PrimaryScoreMargin = null,
     };

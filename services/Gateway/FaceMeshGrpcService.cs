@@ -94,7 +94,7 @@ public sealed class FaceMeshGrpcService(
         for (int p = 0; p < request.Photos.Count; p++)
         {
             var photo = request.Photos[p];
-            var detected = await detector.DetectAsync(new DetectFacesRequest { Image = photo.Image, IncludeCrops = true }, call);
+            var detected = await detector.DetectAsync(new DetectFacesRequest { Image = photo.Image, IncludeCrops = true, PhotoOfOne = true }, call);
             if (detected.Faces.Count == 0)
                 throw new RpcException(new Status(StatusCode.FailedPrecondition, $"photos[{p}] shows no face; nothing was enrolled. Send a photo where the face is visible."));
             int index;
@@ -193,14 +193,16 @@ public sealed class FaceMeshGrpcService(
     {
         if (image is null)
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"{field} is missing: send the photo's bytes."));
-        var detected = await detector.DetectAsync(new DetectFacesRequest { Image = image, IncludeCrops = true }, call);
+        var detected = await detector.DetectAsync(new DetectFacesRequest { Image = image, IncludeCrops = true, PhotoOfOne = true }, call);
         return detected.PrimaryFace < 0 ? null : detected.Faces[detected.PrimaryFace];
     }
 
     /// <summary>The faces' embeddings: each face goes with all its crops (one per alignment the pack's embedders take).</summary>
     private async Task<IReadOnlyList<Contracts.V1.Embedding>> Embed(IReadOnlyList<Contracts.V1.Face> faces, CallOptions call)
     {
-        var request = new EmbedRequest { Flip = _options.FlipAugmentation };
+        var request = new EmbedRequest();
+        if (_options.FlipAugmentation is { } flip)
+            request.Flip = flip;
         foreach (var face in faces)
             request.Faces.Add(new FaceCrops { Crops = { face.Crops.Count > 0 ? face.Crops : [face.Crop] } });
         return (await embedder.EmbedAsync(request, call)).Embeddings;

@@ -24,8 +24,11 @@ public sealed class GatewayOptions
     [Range(1e-9, 0.5)]
     public double DefaultFar { get; set; } = 1e-3;
 
-    /// <summary>Embed each face and its mirror image (more accurate, twice the embedder's work).</summary>
-    public bool FlipAugmentation { get; set; } = true;
+    /// <summary>
+    /// Embed each face and its mirror image (more accurate, twice the embedder's work). Unset: as the model pack says
+    /// (its thresholds were calibrated that way).
+    /// </summary>
+    public bool? FlipAugmentation { get; set; }
 
     /// <summary>Faces of lower overall quality are refused at enrollment, or flagged (see <see cref="RefuseLowQuality"/>).</summary>
     [Range(0, 1)]

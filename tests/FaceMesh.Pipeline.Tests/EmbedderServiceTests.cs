@@ -19,27 +19,31 @@ public sealed class EmbedderServiceTests(PipelineFixture fixture)
 
     private static Contracts.V1.Embedder.EmbedderClient Client(LoopbackService service) => new(service.Channel);
 
-    private AlignedCrop[] RealCrops() =>
+    /// <summary>Real faces with every crop the pack's embedders take (the default pack: the 112-px ArcFace crop and dlib's 150-px chip).</summary>
+    private Face[] RealFaces() =>
         new[] { "obama.jpg", "biden.jpg", "two_people.jpg" }
             .SelectMany(p => fixture.Pipeline.Detect(PipelineFixture.Load(TestPaths.Example(p))))
-            .Select(f => new AlignedCrop { Width = 112, Height = 112, Rgb = ByteString.CopyFrom(f.AlignedCrop.Pixels) })
             .ToArray();
+
+    private static FaceCrops Message(Face face) =>
+        new() { Crops = { face.AlignedCrops.Select(c => new AlignedCrop { Width = c.Width, Height = c.Height, Rgb = ByteString.CopyFrom(c.Pixels) }) } };
 
     [Fact]
     public async Task Embed_over_grpc_returns_the_pipelines_vectors_and_the_model_id()
     {
         await using var embedder = await Start();
-        var crops = RealCrops();
+        var faces = RealFaces();
+        Assert.Equal(2, faces[0].AlignedCrops.Count);
         var request = new EmbedRequest { Flip = true };
-        request.Crops.Add(crops);
+        request.Faces.Add(faces.Select(Message));
         var response = await Client(embedder).EmbedAsync(request, deadline: DateTime.UtcNow.AddSeconds(30));
 
-        Assert.Equal(crops.Length, response.Embeddings.Count);
-        for (int i = 0; i < crops.Length; i++)
+        Assert.Equal(faces.Length, response.Embeddings.Count);
+        for (int i = 0; i < faces.Length; i++)
         {
-            var direct = fixture.Pipeline.Embedder.Embed(new Imaging.RgbImage(112, 112, crops[i].Rgb.ToByteArray()), flip: true);
+            var direct = fixture.Pipeline.Embedder.EmbedFaces([faces[i].AlignedCrops], flip: true)[0];
             Assert.Equal(1.0, CosineSimilarity.Of(direct, response.Embeddings[i].Values.ToArray()), 4);
-            Assert.Equal("faceplugin-mfn512-0.0.1", response.Embeddings[i].ModelId);
+            Assert.Equal(fixture.Pipeline.ModelId, response.Embeddings[i].ModelId);
         }
     }
 
@@ -49,16 +53,16 @@ public sealed class EmbedderServiceTests(PipelineFixture fixture)
         await using var embedder = await Start("--Embedder:MaxQueueDelayMs=10");
         var batches = new ConcurrentBag<BatchCompleted>();
         embedder.App.Services.GetRequiredService<EmbedderModel>().Batcher.BatchCompleted += batches.Add;
-        var crops = RealCrops();
+        var faces = RealFaces().Select(Message).ToArray();
         var client = Client(embedder);
         var calls = Enumerable.Range(0, 64).Select(async i =>
         {
             var request = new EmbedRequest();
-            request.Crops.Add(crops[i % crops.Length]);
+            request.Faces.Add(faces[i % faces.Length]);
             return (await client.EmbedAsync(request, deadline: DateTime.UtcNow.AddSeconds(60))).Embeddings.Single();
         });
         var results = await Task.WhenAll(calls);
-        Assert.All(results, e => Assert.Equal(512, e.Values.Count));
+        Assert.All(results, e => Assert.Equal(512 + 128, e.Values.Count));
         Assert.Equal(64, batches.Sum(b => b.Crops));
         Assert.True(batches.Max(b => b.Crops) > 1, $"batch sizes: {string.Join(", ", batches.Select(b => b.Crops))}");
 
@@ -75,8 +79,9 @@ public sealed class EmbedderServiceTests(PipelineFixture fixture)
     {
         await using var embedder = await Start();
         var model = await Client(embedder).GetModelAsync(new GetModelRequest());
-        Assert.Equal("faceplugin-mfn512-0.0.1", model.ModelId);
-        Assert.Equal(512, model.Dimension);
+        Assert.Equal(fixture.Pipeline.ModelId, model.ModelId);
+        Assert.StartsWith("fused:faceplugin-mfn512-0.0.1*", model.ModelId);
+        Assert.Equal(512 + 128, model.Dimension);
         Assert.Equal("cpu", model.ExecutionProvider);
         Assert.Equal([0.01, 0.001, 0.0001, 0.00001], model.Thresholds.Select(t => t.Far).ToArray());
 
@@ -98,10 +103,19 @@ public sealed class EmbedderServiceTests(PipelineFixture fixture)
         Assert.Contains("declares 112x112 but carries 100 bytes", e.Status.Detail);
 
         var wrongSize = new EmbedRequest();
-        wrongSize.Crops.Add(new AlignedCrop { Width = 64, Height = 64, Rgb = ByteString.CopyFrom(new byte[64 * 64 * 3]) });
+        wrongSize.Faces.Add(new FaceCrops { Crops = { new AlignedCrop { Width = 112, Height = 112, Rgb = ByteString.CopyFrom(new byte[112 * 112 * 3]) },
+                                                      new AlignedCrop { Width = 64, Height = 64, Rgb = ByteString.CopyFrom(new byte[64 * 64 * 3]) } } });
         e = await Assert.ThrowsAsync<RpcException>(async () => await Client(embedder).EmbedAsync(wrongSize));
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Contains("112x112", e.Status.Detail);
+        Assert.Contains("150x150 aligned crops as crop 1 of a face, not 64x64", e.Status.Detail);
+
+        // A fused pack needs every crop of a face: one crop alone is refused, naming the crops it takes.
+        var oneCrop = new EmbedRequest();
+        oneCrop.Crops.Add(Message(RealFaces()[0]).Crops[0]);
+        e = await Assert.ThrowsAsync<RpcException>(async () => await Client(embedder).EmbedAsync(oneCrop));
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Contains("takes 2 per face", e.Status.Detail);
+        Assert.Contains("dlib chip 150x150", e.Status.Detail);
     }
 
     [Fact]
@@ -112,7 +126,7 @@ public sealed class EmbedderServiceTests(PipelineFixture fixture)
         var model = await Client(embedder).GetModelAsync(new GetModelRequest());
         Assert.Equal("cpu", model.ExecutionProvider);
         var request = new EmbedRequest();
-        request.Crops.Add(RealCrops()[0]);
+        request.Faces.Add(Message(RealFaces()[0]));
         Assert.Single((await Client(embedder).EmbedAsync(request)).Embeddings);
     }
 }

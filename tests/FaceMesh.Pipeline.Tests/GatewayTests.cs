@@ -35,7 +35,7 @@ public sealed class GatewayTests(LoopbackFleet fleet) : IClassFixture<LoopbackFl
             }
             var response = await fleet.Client.EnrollAsync(request, deadline: DateTime.UtcNow.AddSeconds(60));
             Assert.Equal(request.Photos.Count, response.Faces.Count);
-            Assert.Equal("faceplugin-mfn512-0.0.1", response.ModelId);
+            Assert.Equal(FaceMesh.ModelPacks.ModelPack.Load(TestPaths.DefaultPack).Manifest.ModelId, response.ModelId);
         }
     }
 

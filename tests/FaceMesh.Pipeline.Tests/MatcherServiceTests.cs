@@ -46,7 +46,7 @@ public sealed class MatcherServiceTests(PipelineFixture fixture)
         Assert.Equal(["obama/obama.jpg", "obama/obama2.jpg"], next.Subjects.Single().FaceIds.ToArray());
 
         var stats = await client.GetGalleryStatsAsync(new GetGalleryStatsRequest { Gallery = Staff });
-        Assert.Equal((2L, 3L, "faceplugin-mfn512-0.0.1"), (stats.Subjects, stats.Faces, stats.ModelId));
+        Assert.Equal((2L, 3L, fixture.Pipeline.ModelId), (stats.Subjects, stats.Faces, stats.ModelId));
         var galleries = await client.ListTenantGalleriesAsync(new ListTenantGalleriesRequest { Tenant = "tenant-b" });
         Assert.Empty(galleries.Galleries);
 

@@ -33,6 +33,10 @@ public class PipelineSettings : CommandSettings
     [Description("When the retry finds no face either, search the photo once more inside a black border (faces that fill the frame).")]
     public bool? PaddedRetry { get; init; }
 
+    [CommandOption("--padded-pass <BOOL>")]
+    [Description("Photos of one person: always search the photo inside a black border too, so a face that fills the frame competes.")]
+    public bool? PaddedPass { get; init; }
+
     [CommandOption("--landmarks <MODELS>")]
     [Description("Landmark models: pack (the pack's choice), ibug68 (the 68-point model only) or facemesh (the face mesh only).")]
     [DefaultValue(LandmarkChoice.Pack)]
@@ -79,6 +83,7 @@ public class PipelineSettings : CommandSettings
             PaddedRetryBorder = PaddedRetry == false ? null : PaddedRetry == true ? new PipelineOptions().PaddedRetryBorder : options.PaddedRetryBorder,
             LandmarkPasses = LandmarkPasses ?? options.LandmarkPasses,
             Landmarks = Landmarks,
+            PaddedPrimaryPass = PaddedPass ?? options.PaddedPrimaryPass,
             MeshAboveYaw = MeshAboveYaw,
             PrimaryScoreMargin = PrimaryMargin is { } margin ? (margin < 0 ? null : margin) : options.PrimaryScoreMargin,
             MultiScale = MultiScale,

@@ -23,6 +23,15 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         [Description("Optional LFW pairs file: calibrate on the identities it names.")]
         public string? Pairs { get; init; }
 
+        [CommandOption("--choose-weights")]
+        [Description("A fused pack: first choose its models' weights (grid on the simplex, best TAR at FAR 1e-3 over all pairs of the set), then calibrate the fused embedding.")]
+        public bool ChooseWeights { get; init; }
+
+        [CommandOption("--weight-step <STEP>")]
+        [Description("Grid step of --choose-weights.")]
+        [DefaultValue(0.05f)]
+        public float WeightStep { get; init; } = 0.05f;
+
         [CommandOption("--dry-run")]
         [Description("Print the thresholds without writing them into the manifest.")]
         public bool DryRun { get; init; }
@@ -47,11 +56,29 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         PhotoEmbeddings embeddings = null!;
         ConsoleProgress.Run($"embedding {photos.Length} photos", photos.Length,
             tick => embeddings = PhotoEmbeddings.Compute(pipeline, photos, tick, settings.Workers));
+        string set = $"{Path.GetFileName(Path.GetFullPath(settings.Root))}: {photos.Length - embeddings.Failures.Count} photos of {photosByIdentity.Length} identities, all cross-identity pairs";
+        float[]? weights = null;
+        if (settings.ChooseWeights)
+        {
+            var models = pipeline.Embedder.Models;
+            if (models.Count < 2)
+                throw new InvalidOperationException($"--choose-weights needs a pack with several embedders; '{pipeline.Pack.Manifest.Name}' has one.");
+            var perModel = photosByIdentity
+                .Select(group => (IReadOnlyList<float[][]>)group.Select(p => embeddings.PerModel.GetValueOrDefault(p)).OfType<float[][]>().ToArray()).ToArray();
+            IReadOnlyList<FusionWeights.Candidate> ranked = null!;
+            int grid = FusionWeights.Simplex(models.Count, settings.WeightStep).Count();
+            ConsoleProgress.Run($"scoring {grid} weightings", grid, tick => ranked = FusionWeights.Search(perModel, 1e-3, settings.WeightStep, _ => tick()));
+            var best = new Table().AddColumns([.. models.Select(m => m.ModelId), "TAR @ FAR 1e-3"]);
+            foreach (var c in ranked.Take(5))
+                best.AddRow([.. c.Weights.Select(w => w.ToString("F2")), $"{c.Tar * 100:F2} %"]);
+            AnsiConsole.Write(best);
+            weights = ranked[0].Weights;
+            embeddings = embeddings.Reweighted(weights);
+        }
         var identities = photosByIdentity
             .Select(group => (IReadOnlyList<float[]>)group.Select(p => embeddings[p]).OfType<float[]>().ToArray()).ToArray();
         var result = ThresholdCalibration.Calibrate(identities,
-            $"{Path.GetFileName(Path.GetFullPath(settings.Root))}: {photos.Length - embeddings.Failures.Count} photos of {identities.Length} identities, all cross-identity pairs; " +
-            $"pipeline: flip {pipeline.Options.FlipAugmentation}, anti-aliased alignment {pipeline.Options.AntiAliasedAlignment}");
+            $"{set}; pipeline: flip {pipeline.Flip}, anti-aliased alignment {pipeline.Options.AntiAliasedAlignment}");
 
         var table = new Table().AddColumns("FAR", "threshold", "TAR (all genuine pairs)");
         foreach (var (far, threshold) in result.Table.Far.OrderByDescending(kv => double.Parse(kv.Key, System.Globalization.CultureInfo.InvariantCulture)))
@@ -60,7 +87,10 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         AnsiConsole.Write(table);
         if (!settings.DryRun)
         {
-            var pack = ModelPack.Load(pipeline.Pack.Directory, verifyFiles: false).WithThresholds(result.Table);
+            var pack = ModelPack.Load(pipeline.Pack.Directory, verifyFiles: false);
+            if (weights is not null)
+                pack = pack.WithFusionWeights(weights, $"{set}; the best TAR at FAR 1e-3 of a {settings.WeightStep:F2} grid (in-sample on this set)");
+            pack = pack.WithThresholds(result.Table);
             AnsiConsole.MarkupLine($"thresholds written to {Markup.Escape(pack.ManifestPath)}");
         }
         return 0;
