@@ -46,11 +46,11 @@ public sealed class DetectorGrpcService(DetectorModel model) : Contracts.V1.Dete
             ImageHeight = image.Height,
             PrimaryFace = kept.Length == 0 ? -1 : PrimaryFace.IndexOf(kept, image.Width, image.Height, model.Finder.Options.PrimaryScoreMargin),
         };
-        response.Faces.Add(kept.Select(f => ToMessage(f, request.IncludeCrops)));
+        response.Faces.Add(kept.Select(f => ToMessage(f, request.IncludeCrops, model.Finder.Crops)));
         return Task.FromResult(response);
     }
 
-    public static Contracts.V1.Face ToMessage(Pipeline.Face face, bool includeCrop)
+    public static Contracts.V1.Face ToMessage(Pipeline.Face face, bool includeCrop, IReadOnlyList<Pipeline.Alignment.AlignmentSpec> alignments)
     {
         var message = new Contracts.V1.Face
         {
@@ -71,7 +71,7 @@ public sealed class DetectorGrpcService(DetectorModel model) : Contracts.V1.Dete
         message.Landmarks.Points.Add(face.Landmarks.Select(p => new Point { X = p.X, Y = p.Y }));
         if (includeCrop)
         {
-            message.Crops.Add(face.AlignedCrops.Select(c => new AlignedCrop { Width = c.Width, Height = c.Height, Rgb = ByteString.CopyFrom(c.Pixels) }));
+            message.Crops.Add(face.AlignedCrops.Select((c, i) => new AlignedCrop { Width = c.Width, Height = c.Height, Rgb = ByteString.CopyFrom(c.Pixels), Alignment = alignments[i].Key }));
             message.Crop = message.Crops[0];
         }
         return message;

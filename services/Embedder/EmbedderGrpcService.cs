@@ -13,8 +13,8 @@ public sealed class EmbedderGrpcService(EmbedderModel model) : Contracts.V1.Embe
         if (request.Crops.Count > 0 && request.Faces.Count > 0)
             throw new RpcException(new Status(StatusCode.InvalidArgument, "Send the faces either as crops (one each) or as faces (all their crops), not both."));
         IReadOnlyList<RgbImage>[] faces = request.Faces.Count > 0
-            ? request.Faces.Select((f, i) => (IReadOnlyList<RgbImage>)f.Crops.Select((c, j) => ToImage(c, $"faces[{i}].crops[{j}]")).ToArray()).ToArray()
-            : request.Crops.Select((c, i) => (IReadOnlyList<RgbImage>)[ToImage(c, $"crops[{i}]")]).ToArray();
+            ? request.Faces.Select((f, i) => Needed(f.Crops, $"faces[{i}]")).ToArray()
+            : request.Crops.Select((c, i) => Needed([c], $"crops[{i}]")).ToArray();
         float[][] vectors;
         try
         {
@@ -44,6 +44,25 @@ public sealed class EmbedderGrpcService(EmbedderModel model) : Contracts.V1.Embe
         };
         info.Thresholds.Add(model.Thresholds.Points.Select(p => new FarThreshold { Far = p.Far, Threshold = p.Threshold }));
         return Task.FromResult(info);
+    }
+
+    /// <summary>
+    /// The crops of one face that this pack's models take, in the pack's order: chosen by their alignment when the
+    /// Detector named it (its pack may make more crops than this one needs), else taken as they come.
+    /// </summary>
+    private IReadOnlyList<RgbImage> Needed(IReadOnlyList<AlignedCrop> crops, string field)
+    {
+        if (crops.Any(c => c.Alignment.Length == 0))
+            return crops.Select((c, j) => ToImage(c, $"{field}.crops[{j}]")).ToArray();
+        return model.Embedder.Crops.Select(spec =>
+        {
+            int j = crops.ToList().FindIndex(c => c.Alignment == spec.Key);
+            if (j < 0)
+                throw new RpcException(new Status(StatusCode.InvalidArgument,
+                    $"{field} has no crop aligned as this Embedder's model needs ({spec}); it has {crops.Count} other crop(s). " +
+                    "Run the Detector with a pack whose embedders take the same crops as this Embedder's (the same pack, or one derived from it)."));
+            return ToImage(crops[j], $"{field}.crops[{j}]");
+        }).ToArray();
     }
 
     private static RgbImage ToImage(AlignedCrop crop, string field)

@@ -59,6 +59,17 @@ public sealed class ModelPack
             Sha256File.Verify(PathOf(file.Name), file.Sha256);
     }
 
+    /// <summary>
+    /// The pack as if it held only the embedder <paramref name="modelId"/> (in memory; for measuring one model of a
+    /// fused pack alone). Its thresholds were calibrated for the fused embedding, so it has none.
+    /// </summary>
+    public ModelPack WithOnlyEmbedder(string modelId)
+    {
+        var spec = Manifest.EmbeddingModels.FirstOrDefault(e => e.ModelId == modelId)
+            ?? throw new ModelFileException($"Pack '{Manifest.Name}' has no embedder '{modelId}'; it has {string.Join(", ", Manifest.EmbeddingModels.Select(e => e.ModelId))}.");
+        return new ModelPack(Directory, Manifest with { Embedder = spec with { Weight = 1 }, Embedders = null, Fusion = null, Thresholds = new ThresholdTable() });
+    }
+
     /// <summary>Replaces a fused pack's embedder weights in the manifest on disk, with how they were chosen.</summary>
     public ModelPack WithFusionWeights(IReadOnlyList<float> weights, string chosenOn)
     {

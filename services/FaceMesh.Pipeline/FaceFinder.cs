@@ -45,6 +45,9 @@ public sealed class FaceFinder : IDisposable
         new(pack, options ?? new PipelineOptions(), log);
 
     public ModelPack Pack { get; }
+
+    /// <summary>The crops each face gets, one per distinct alignment of the pack's embedders, in order.</summary>
+    public IReadOnlyList<AlignmentSpec> Crops => _aligners.Select(a => a.Spec).ToArray();
     public PipelineOptions Options { get; }
 
     /// <summary>Every face in the image, best detector score first.</summary>
@@ -58,6 +61,12 @@ public sealed class FaceFinder : IDisposable
             span?.SetTag("facemesh.image.pixels", (long)image.Width * image.Height);
             span?.SetTag("facemesh.faces", detections.Count);
         }
+        return DescribeAll(image, detections);
+    }
+
+    /// <summary>Landmarks, alignment and quality of every detection, in one "align" span.</summary>
+    private Face[] DescribeAll(RgbImage image, IReadOnlyList<DetectedFace> detections)
+    {
         using var align = detections.Count > 0 ? PipelineTelemetry.Source.StartActivity("align") : null;
         align?.SetTag("facemesh.faces", detections.Count);
         return detections.Select(d => Describe(image, d)).ToArray();
@@ -72,7 +81,7 @@ public sealed class FaceFinder : IDisposable
             span?.SetTag("facemesh.retry", detector.GetType().Name);
             span?.SetTag("facemesh.faces", detections.Count);
         }
-        return detections.Select(d => Describe(image, d)).ToArray();
+        return DescribeAll(image, detections);
     }
 
     /// <summary>Raw detections (boxes, scores, keypoints), without landmarks or alignment: for detection benchmarks.</summary>
@@ -115,9 +124,10 @@ public sealed class FaceFinder : IDisposable
         {
             float threshold = Options.ScoreThreshold ?? Pack.Manifest.Detector.ScoreThreshold;
             detections = NonMaximumSuppression.Apply(_detector.Detect(image, threshold).Concat(_padded!.Detect(image, threshold)), Pack.Manifest.Detector.NmsIouThreshold);
+            span?.SetTag("facemesh.image.pixels", (long)image.Width * image.Height);
             span?.SetTag("facemesh.faces", detections.Count);
         }
-        return detections.Select(d => Describe(image, d)).ToArray();
+        return DescribeAll(image, detections);
     }
 
     private Face Describe(RgbImage image, DetectedFace detection)

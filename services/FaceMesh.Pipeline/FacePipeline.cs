@@ -26,8 +26,11 @@ public sealed class FacePipeline : IDisposable
     public static FacePipeline Open(string packDirectory, PipelineOptions? options = null, Action<string>? log = null) =>
         Open(ModelPack.Load(packDirectory), options, log);
 
-    public static FacePipeline Open(ModelPack pack, PipelineOptions? options = null, Action<string>? log = null) =>
-        new(pack, options ?? new PipelineOptions(), log);
+    public static FacePipeline Open(ModelPack pack, PipelineOptions? options = null, Action<string>? log = null)
+    {
+        options ??= new PipelineOptions();
+        return new(options.OnlyEmbedder is { } only ? pack.WithOnlyEmbedder(only) : pack, options, log);
+    }
 
     public ModelPack Pack { get; }
     public PipelineOptions Options { get; }

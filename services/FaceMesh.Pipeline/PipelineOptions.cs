@@ -56,6 +56,9 @@ public sealed record PipelineOptions
     /// </summary>
     public float? PrimaryScoreMargin { get; init; } = 0.15f;
 
+    /// <summary>Run only this embedder of a fused pack (its model id), to measure it alone; its thresholds are not calibrated.</summary>
+    public string? OnlyEmbedder { get; init; }
+
     /// <summary>Largest embedder batch.</summary>
     public int MaxBatch { get; init; } = 32;
 

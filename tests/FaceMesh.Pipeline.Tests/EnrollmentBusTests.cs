@@ -140,7 +140,7 @@ public sealed class EnrollmentBusTests(BusFleet fleet) : IClassFixture<BusFleet>
         var search = await Matcher(replica).SearchAsync(new SearchRequest
         {
             Gallery = Ref("bus-delete"), TopK = 5,
-            Queries = { new Contracts.V1.Embedding { Values = { new float[512] }, ModelId = enrolled.ModelId } },
+            Queries = { new Contracts.V1.Embedding { Values = { new float[FaceMesh.ModelPacks.ModelPack.Load(TestPaths.DefaultPack, verifyFiles: false).Manifest.EmbeddingModels.Sum(e => e.EmbeddingSize)] }, ModelId = enrolled.ModelId } },
         });
         Assert.Empty(search.Results[0].Matches);
         // Deleting again: the subject does not exist.

@@ -60,7 +60,7 @@ public sealed class TelemetryTests(LoopbackFleet fleet) : IClassFixture<Loopback
         // The model run that served the request links to its embed span, and records its batch size.
         var embed = trace.Single(s => s.OperationName == "embed");
         var batch = _spans.First(s => s.OperationName == "embed.batch" && s.Links.Any(l => l.Context.SpanId == embed.SpanId));
-        Assert.Equal(4, batch.GetTagItem("facemesh.batch_size")); // two crops, flipped
+        Assert.Equal(2, batch.GetTagItem("facemesh.batch_size")); // two faces; the default pack embeds without flip augmentation
     }
 
     [Fact]

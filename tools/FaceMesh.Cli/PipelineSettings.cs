@@ -37,6 +37,10 @@ public class PipelineSettings : CommandSettings
     [Description("Photos of one person: always search the photo inside a black border too, so a face that fills the frame competes.")]
     public bool? PaddedPass { get; init; }
 
+    [CommandOption("--embedder <MODEL_ID>")]
+    [Description("Only this embedder of a fused pack (its model id), to measure it alone.")]
+    public string? Embedder { get; init; }
+
     [CommandOption("--landmarks <MODELS>")]
     [Description("Landmark models: pack (the pack's choice), ibug68 (the 68-point model only) or facemesh (the face mesh only).")]
     [DefaultValue(LandmarkChoice.Pack)]
@@ -83,6 +87,7 @@ public class PipelineSettings : CommandSettings
             PaddedRetryBorder = PaddedRetry == false ? null : PaddedRetry == true ? new PipelineOptions().PaddedRetryBorder : options.PaddedRetryBorder,
             LandmarkPasses = LandmarkPasses ?? options.LandmarkPasses,
             Landmarks = Landmarks,
+            OnlyEmbedder = Embedder,
             PaddedPrimaryPass = PaddedPass ?? options.PaddedPrimaryPass,
             MeshAboveYaw = MeshAboveYaw,
             PrimaryScoreMargin = PrimaryMargin is { } margin ? (margin < 0 ? null : margin) : options.PrimaryScoreMargin,
