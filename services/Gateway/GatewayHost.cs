@@ -34,6 +34,7 @@ public static class GatewayHost
         builder.Services.AddSingleton<JwtValidator>();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<GatewayGuard>();
+        builder.Services.AddSingleton<PreAuthentication>();
         builder.Services.AddSingleton<FleetTokenClientInterceptor>();
         builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = options.MaxRequestBytes).AddJsonTranscoding()
             .AddServiceOptions<FaceMeshGrpcService>(o => o.Interceptors.Add<GatewayGuard>());
@@ -51,6 +52,9 @@ public static class GatewayHost
                 "Bus:Transport=InMemory works only in the single-process mode (services/AllInOne). For separate processes use RabbitMq, or leave it empty for direct calls."));
 
         var app = builder.Build();
+        // Credentials first, from the headers: an unauthenticated body is never read.
+        var preAuthentication = app.Services.GetRequiredService<PreAuthentication>();
+        app.Use((context, next) => preAuthentication.InvokeAsync(context, _ => next()));
         app.MapGrpcService<FaceMeshGrpcService>();
         app.Services.GetRequiredService<ApiKeyRing>(); // a wrong key entry stops the start with its name
         app.Services.GetRequiredService<JwtValidator>();

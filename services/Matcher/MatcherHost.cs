@@ -22,7 +22,7 @@ public static class MatcherHost
             var log = services.GetRequiredService<ILogger<IVectorStore>>();
             return options.Store == "Qdrant"
                 ? new QdrantVectorStore(options.Qdrant)
-                : new EmbeddedVectorStore(options.Embedded, message => log.LogInformation("{Message}", message));
+                : new EmbeddedVectorStore(options.Embedded, message => log.LogInformation("{Message}", LogText.Safe(message, 1000)));
         });
         builder.Services.AddSingleton<GalleryChanges>();
         builder.Services.AddSingleton(MatcherMetrics.Shared);

@@ -416,4 +416,71 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
         Assert.DoesNotContain("embedding", text, StringComparison.OrdinalIgnoreCase);
         Assert.All(lines, l => Assert.True(l.Length < 400, l));
     }
+    /// <summary>A Gateway of the fleet's with its own settings (a limit other tests must not hit).</summary>
+    private async Task<LoopbackService> OwnGateway(params string[] settings) =>
+        await LoopbackService.Start(GatewayHost.Build, [$"--Fleet:Token={SecuredFleet.FleetTokenValue}",
+            $"--Gateway:DetectorAddress={fleet.Detector.GrpcAddress}", $"--Gateway:EmbedderAddress={fleet.Embedder.GrpcAddress}",
+            $"--Gateway:MatcherAddress={fleet.Matcher.GrpcAddress}", $"--Gateway:Auth:ApiKeysFile={fleet.KeysFile}", .. settings]);
+
+    [Fact]
+    public async Task Credentials_are_checked_before_a_large_body_is_read()
+    {
+        // Without credentials a 33 MiB photo (over the byte limit) and a 3 MB gallery name are refused for the credentials,
+        // from the headers: the body is never parsed (had it been, the photo would be RESOURCE_EXHAUSTED for its size).
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(fleet.Gateway.GrpcAddress, new Grpc.Net.Client.GrpcChannelOptions { MaxSendMessageSize = null });
+        var client = new Contracts.V1.FaceMesh.FaceMeshClient(channel);
+        var huge = new DetectRequest { Image = new Image { Content = ByteString.CopyFrom(new byte[33 * 1024 * 1024]) } };
+        var photo = await Refused(async () => await client.DetectAsync(huge, deadline: DateTime.UtcNow.AddSeconds(30)));
+        Assert.Equal(StatusCode.Unauthenticated, photo.StatusCode);
+        Assert.Contains("carries no credentials", photo.Status.Detail);
+        var name = await Refused(async () => await client.ListSubjectsAsync(new ListSubjectsRequest { Gallery = new string('g', 3_000_000) }, SecuredFleet.As("fm_wrong")));
+        Assert.Equal(StatusCode.Unauthenticated, name.StatusCode);
+        Assert.Contains("is not known", name.Status.Detail);
+
+        // The JSON routes the same: 401 with the message, before the body.
+        var json = await fleet.Gateway.Http.PostAsync("/v1/verify", new StringContent(new string('x', 2_000_000), System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, json.StatusCode);
+        Assert.Contains("carries no credentials", await json.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Unauthenticated_calls_are_rate_limited_per_peer_and_valid_callers_are_not()
+    {
+        await using var gateway = await OwnGateway("--Gateway:Auth:UnauthenticatedPerSecond=1", "--Gateway:Auth:UnauthenticatedBurst=3");
+        var client = new Contracts.V1.FaceMesh.FaceMeshClient(gateway.Channel);
+        var outcomes = new List<RpcException>();
+        for (int i = 0; i < 10; i++)
+            outcomes.Add(await Refused(async () => await client.ListGalleriesAsync(new ListGalleriesRequest(), SecuredFleet.As($"fm_guess_{i}"))));
+        Assert.Equal(StatusCode.Unauthenticated, outcomes[0].StatusCode);
+        var limited = outcomes.Where(e => e.StatusCode == StatusCode.ResourceExhausted).ToArray();
+        Assert.InRange(limited.Length, 5, 7); // 3 in the burst, about one more a second
+        Assert.Contains("Too many unauthenticated calls from 127.0.0.1", limited[0].Status.Detail);
+        Assert.True(long.Parse(limited[0].Trailers.GetValue(FaceMesh.Gateway.Security.GatewayGuard.RetryAfterTrailer) ?? limited[0].Status.Detail.Split("retry after ")[1].Split(' ')[0]) > 0);
+        // A caller with a valid key is not held up by the guesses from the same address.
+        Assert.NotNull(await client.ListGalleriesAsync(new ListGalleriesRequest(), fleet.AsKey("acme-reader")));
+    }
+
+    [Fact]
+    public async Task Names_with_line_breaks_or_megabytes_cannot_forge_or_flood_audit_lines()
+    {
+        var admin = fleet.AsKey("acme-admin");
+        long before = new FileInfo(fleet.AuditFile).Length;
+        var forged = "x\r\n{\"rpc\":\"Enroll\",\"tenant\":\"globex\"}";
+        await Refused(async () => await fleet.Client.GetSubjectAsync(new GetSubjectRequest { Gallery = "audit-escape", SubjectId = forged }, admin));
+        await Refused(async () => await fleet.Client.ListSubjectsAsync(new ListSubjectsRequest { Gallery = new string('m', 3_000_000) }, admin));
+        string added = "";
+        for (int i = 0; i < 50 && added.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length < 2; i++, await Task.Delay(100))
+        {
+            using var stream = new FileStream(fleet.AuditFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            stream.Seek(before, SeekOrigin.Begin);
+            added = new StreamReader(stream).ReadToEnd();
+        }
+        var lines = added.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var escaped = lines.Single(l => l.Contains("audit-escape")); // one call, one line: the CR/LF did not start another
+        Assert.Equal("x\\u000d\\u000a{\"rpc\":\"Enroll\",\"tenant\":\"globex\"}", JsonDocument.Parse(escaped).RootElement.GetProperty("subject").GetString());
+        var flooded = lines.Single(l => l.Contains("mmmm"));
+        Assert.True(flooded.Length < 600, $"an audit line of {flooded.Length} characters");
+        Assert.Contains("(3000000 characters)", flooded);
+        Assert.All(lines, l => Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(l).RootElement.ValueKind));
+    }
 }

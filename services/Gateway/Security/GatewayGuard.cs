@@ -97,27 +97,37 @@ public sealed class GatewayGuard : Interceptor, IDisposable
 
     private async Task<Caller> Authenticate(ServerCallContext context)
     {
-        var key = context.RequestHeaders.GetValue(ApiKeyHeader);
-        var authorization = context.RequestHeaders.GetValue("authorization");
+        // PreAuthentication checked the headers before the body was read; it leaves the caller here.
+        if (context.GetHttpContext().Items.TryGetValue(PreAuthentication.CallerItem, out var known) && known is Caller checkedCaller)
+            return checkedCaller;
+        var (caller, refusal) = await AuthenticateHeaders(context.RequestHeaders.GetValue(ApiKeyHeader), context.RequestHeaders.GetValue("authorization"));
+        return caller ?? throw new RpcException(new Status(StatusCode.Unauthenticated, refusal!));
+    }
+
+    /// <summary>The caller the credentials name, or why there is none (the message a refused caller gets).</summary>
+    public async Task<(Caller? Caller, string? Refusal)> AuthenticateHeaders(string? key, string? authorization)
+    {
         if (!string.IsNullOrEmpty(key))
         {
-            var entry = _keys.Find(key.Trim()) ?? throw Unauthenticated("the API key in x-api-key is not known (mistyped, revoked or rotated away)");
-            return new Caller(entry.Tenant, entry.Role, entry.Id, "api-key", entry.RequestsPerSecond, entry.Burst);
+            var entry = _keys.Find(key.Trim());
+            return entry is null
+                ? (null, Refusal("the API key in x-api-key is not known (mistyped, revoked or rotated away)"))
+                : (new Caller(entry.Tenant, entry.Role, entry.Id, "api-key", entry.RequestsPerSecond, entry.Burst), null);
         }
         if (!string.IsNullOrEmpty(authorization))
         {
             if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-                throw Unauthenticated("the authorization header must be 'Bearer <JWT>'");
+                return (null, Refusal("the authorization header must be 'Bearer <JWT>'"));
             var (caller, refusal) = await _jwt.ValidateAsync(authorization["Bearer ".Length..].Trim());
-            return caller ?? throw Unauthenticated(refusal!);
+            return caller is null ? (null, Refusal(refusal!)) : (caller, null);
         }
         if (_options.AllowAnonymous)
-            return new Caller(_options.AnonymousTenant, Roles.Admin, "anonymous", "anonymous");
-        throw Unauthenticated("the call carries no credentials");
+            return (new Caller(_options.AnonymousTenant, Roles.Admin, "anonymous", "anonymous"), null);
+        return (null, Refusal("the call carries no credentials"));
     }
 
-    private static RpcException Unauthenticated(string why) => new(new Status(StatusCode.Unauthenticated,
-        $"Not authenticated: {why}. Send an API key in the x-api-key header or a JWT as 'authorization: Bearer <token>'."));
+    private static string Refusal(string why) =>
+        $"Not authenticated: {why}. Send an API key in the x-api-key header or a JWT as 'authorization: Bearer <token>'.";
 
     private void Audit(string rpc, Caller? caller, object request, StatusCode status, object? response)
     {
