@@ -35,6 +35,7 @@ public static class GatewayHost
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<GatewayGuard>();
         builder.Services.AddSingleton<PreAuthentication>();
+        builder.Services.AddSingleton<PublicTransport>();
         builder.Services.AddSingleton<FleetTokenClientInterceptor>();
         builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = options.MaxRequestBytes).AddJsonTranscoding()
             .AddServiceOptions<FaceMeshGrpcService>(o => o.Interceptors.Add<GatewayGuard>());
@@ -52,7 +53,10 @@ public static class GatewayHost
                 "Bus:Transport=InMemory works only in the single-process mode (services/AllInOne). For separate processes use RabbitMq, or leave it empty for direct calls."));
 
         var app = builder.Build();
-        // Credentials first, from the headers: an unauthenticated body is never read.
+        // The transport (TLS only when configured, the body limit), then credentials from the headers: an unauthenticated
+        // body is never read.
+        var transport = app.Services.GetRequiredService<PublicTransport>();
+        app.Use((context, next) => transport.InvokeAsync(context, _ => next()));
         var preAuthentication = app.Services.GetRequiredService<PreAuthentication>();
         app.Use((context, next) => preAuthentication.InvokeAsync(context, _ => next()));
         app.MapGrpcService<FaceMeshGrpcService>();

@@ -352,6 +352,23 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
             using var cleartext = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
             var e = await Refused(async () => await new Contracts.V1.FaceMesh.FaceMeshClient(cleartext).ListGalleriesAsync(new ListGalleriesRequest(), fleet.AsKey("acme-reader")));
             Assert.NotEqual(StatusCode.OK, e.StatusCode);
+
+            // The JSON API follows: served over TLS on the same port, refused on the cleartext port, which keeps the
+            // probes' and Prometheus' routes.
+            using var https = new HttpClient(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = handler.SslOptions.RemoteCertificateValidationCallback } })
+                { BaseAddress = new Uri($"https://127.0.0.1:{port}") };
+            https.DefaultRequestHeaders.Add("x-api-key", fleet.Keys["acme-reader"]);
+            var overTls = await https.GetAsync("/v1/galleries");
+            Assert.Equal(System.Net.HttpStatusCode.OK, overTls.StatusCode);
+            Assert.Contains("galleries", await overTls.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+            using var plain = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}") };
+            plain.DefaultRequestHeaders.Add("x-api-key", fleet.Keys["acme-reader"]);
+            var refused = await plain.GetAsync("/v1/galleries");
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Contains($"https://<host>:{port}/v1/galleries", await refused.Content.ReadAsStringAsync());
+            Assert.Equal("ok", await plain.GetStringAsync("/healthz"));
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await plain.GetAsync("/readyz")).StatusCode);
+            Assert.Contains("# TYPE", await plain.GetStringAsync("/metrics"));
         }
         finally
         {
@@ -441,6 +458,19 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
         var json = await fleet.Gateway.Http.PostAsync("/v1/verify", new StringContent(new string('x', 2_000_000), System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, json.StatusCode);
         Assert.Contains("carries no credentials", await json.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_json_body_over_the_request_limit_is_refused_as_a_large_grpc_message_is()
+    {
+        await using var gateway = await OwnGateway("--Gateway:MaxRequestBytes=1048576");
+        gateway.Http.DefaultRequestHeaders.Add("x-api-key", fleet.Keys["acme-reader"]);
+        var photo = Convert.ToBase64String(new byte[1_200_000]);
+        var response = await gateway.Http.PostAsync("/v1/detect", new StringContent("{\"image\":{\"content\":\"" + photo + "\"}}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("takes at most 1048576 (Gateway:MaxRequestBytes)", await response.Content.ReadAsStringAsync());
+        var small = await gateway.Http.PostAsync("/v1/detect", new StringContent("{\"image\":{\"content\":\"" + Convert.ToBase64String(File.ReadAllBytes(TestPaths.Example("obama_small.jpg"))) + "\"}}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, small.StatusCode);
     }
 
     [Fact]
