@@ -127,6 +127,25 @@ public sealed class EmbeddedStoreTests
     }
 
     [Fact]
+    public async Task A_failed_erasure_snapshot_is_tried_again_until_the_vectors_leave_the_disk()
+    {
+        var directory = TestPaths.NewTempDirectory();
+        var vectors = RandomUnits(8, 64, seed: 13);
+        // The first erasure snapshot cannot be written: a folder stands where its temporary file goes.
+        Directory.CreateDirectory(Path.Combine(directory, "snapshot-00000001.bin.tmp"));
+        var reports = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var store = new EmbeddedVectorStore(new EmbeddedStoreOptions { DataDirectory = directory, ErasureDelaySeconds = 0.2 }, reports.Enqueue);
+        await store.UpsertAsync(Key, vectors.Select((v, i) => new EnrolledFace($"f{i}", $"s{i % 2}", v, "m", 1)).ToArray());
+        Assert.Equal(4, await store.DeleteSubjectAsync(Key, "s1"));
+        for (int i = 0; i < 200 && store.ErasurePending; i++)
+            await Task.Delay(50);
+        Assert.Contains(reports, r => r.StartsWith("Erasure snapshot failed") && r.Contains("tried again"));
+        Assert.False(store.ErasurePending); // the second attempt wrote snapshot 2
+        for (int i = 1; i < 8; i += 2)
+            Assert.True(FilesHolding(directory, vectors[i]).Length == 0, string.Join(" | ", reports) + " files: " + string.Join(",", Directory.GetFileSystemEntries(directory).Select(Path.GetFileName)));
+    }
+
+    [Fact]
     public async Task The_store_takes_a_snapshot_by_itself_when_the_log_grows_past_the_limit()
     {
         var directory = TestPaths.NewTempDirectory();

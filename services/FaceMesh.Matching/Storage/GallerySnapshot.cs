@@ -49,6 +49,7 @@ public static class GallerySnapshot
             file.Flush(flushToDisk: true);
         }
         File.Move(temporary, path, overwrite: true);
+        DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(path))!); // the rename is durable before older files go
     }
 
     /// <summary>Loads a snapshot into <paramref name="catalog"/>; returns the number of faces.</summary>
