@@ -74,7 +74,11 @@ public static class GatewayHost
     private static void AddClient<TClient>(WebApplicationBuilder builder, string service, string address) where TClient : class =>
         builder.Services.AddGrpcClient<TClient>(client => client.Address = Uri.TryCreate(address, UriKind.Absolute, out var uri) ? uri : new Uri("http://invalid"))
             .AddInterceptor<FleetTokenClientInterceptor>()
-            .AddInterceptor(() => new InternalCallErrors(service))
+            .AddInterceptor(provider =>
+            {
+                var log = provider.GetRequiredService<ILoggerFactory>().CreateLogger<InternalCallErrors>();
+                return new InternalCallErrors(service, message => log.LogWarning("{Message}", message));
+            })
             .ConfigureChannel(channel =>
             {
                 channel.ServiceConfig = RetryOnUnavailable;

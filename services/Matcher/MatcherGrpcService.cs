@@ -135,9 +135,10 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges change
                     : changes.NextStored(key, pending, Recheck, context.CancellationToken);
                 var present = await store.ContainsFacesAsync(key, pending, context.CancellationToken);
                 pending = request.Absent ? present.ToArray() : pending.Except(present).ToArray();
-                if (pending.Length == 0 || DateTime.UtcNow >= until)
+                var remaining = Remaining(until, DateTime.UtcNow);
+                if (pending.Length == 0 || remaining == TimeSpan.Zero)
                     return new AwaitFacesResponse { Done = pending.Length == 0, Pending = { pending } };
-                await Task.WhenAny(next, Task.Delay(until - DateTime.UtcNow, context.CancellationToken));
+                await Task.WhenAny(next, Task.Delay(remaining, context.CancellationToken));
             }
         }
         finally
@@ -146,6 +147,9 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges change
                 changes.Forget(key, pending);
         }
     });
+
+    /// <summary>Time left until <paramref name="until"/>, never negative (the clock moves between the check and the wait).</summary>
+    public static TimeSpan Remaining(DateTime until, DateTime now) => until > now ? until - now : TimeSpan.Zero;
 
     private static GalleryStats Stats(GalleryInfo g) => new()
     {

@@ -25,6 +25,7 @@ public static class MatcherHost
                 : new EmbeddedVectorStore(options.Embedded, message => log.LogInformation("{Message}", LogText.Safe(message, 1000)));
         });
         builder.Services.AddSingleton<GalleryChanges>();
+        builder.Services.AddSingleton<StoreRetry>();
         builder.Services.AddSingleton(MatcherMetrics.Shared);
         var bus = FaceMeshBus.ReadOptions(builder.Configuration);
         if (bus.Enabled)

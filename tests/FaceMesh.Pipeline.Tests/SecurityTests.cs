@@ -213,7 +213,7 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
         Assert.Contains("jwt-gallery", (await fleet.Client.ListGalleriesAsync(new ListGalleriesRequest(), reader)).Galleries.Select(g => g.Name));
         var denied = await Refused(async () => await fleet.Client.EnrollAsync(Enrollment("jwt-gallery", "x", "obama.jpg"), reader));
         Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
-        Assert.Contains("jwt:svc-42", denied.Status.Detail);
+        Assert.Contains("jwt:acme:svc-42", denied.Status.Detail);
         var globexAdmin = SecuredFleet.Bearer(SecuredFleet.Jwt("globex", "admin"));
         Assert.DoesNotContain("jwt-gallery", (await fleet.Client.ListGalleriesAsync(new ListGalleriesRequest(), globexAdmin)).Galleries.Select(g => g.Name));
 

@@ -54,11 +54,16 @@ public sealed class GatewayGuard : Interceptor, IDisposable
     public static Caller CallerOf(ServerCallContext context) =>
         context.UserState.TryGetValue(CallerKey, out var caller) ? (Caller)caller : throw new InvalidOperationException("The call did not pass the GatewayGuard.");
 
-    /// <summary>The role each public RPC needs; admin may do everything a reader may.</summary>
-    private static string RoleFor(string method) => method switch
+    /// <summary>
+    /// The role each public RPC needs (admin may do everything a reader may); null for an RPC without a rule, which is
+    /// refused: a new RPC is closed until someone decides who may call it.
+    /// </summary>
+    public static string? RoleFor(string method) => method switch
     {
         "/facemesh.v1.FaceMesh/Enroll" or "/facemesh.v1.FaceMesh/DeleteSubject" => Roles.Admin,
-        _ => Roles.Reader,
+        "/facemesh.v1.FaceMesh/Verify" or "/facemesh.v1.FaceMesh/Identify" or "/facemesh.v1.FaceMesh/Detect" or
+        "/facemesh.v1.FaceMesh/GetSubject" or "/facemesh.v1.FaceMesh/ListSubjects" or "/facemesh.v1.FaceMesh/ListGalleries" => Roles.Reader,
+        _ => null,
     };
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
@@ -69,7 +74,8 @@ public sealed class GatewayGuard : Interceptor, IDisposable
         try
         {
             caller = await Authenticate(context);
-            string needed = RoleFor(context.Method);
+            string needed = RoleFor(context.Method)
+                ?? throw new RpcException(new Status(StatusCode.PermissionDenied, $"{rpc} has no role rule in the Gateway, so nobody may call it yet."));
             if (needed == Roles.Admin && caller.Role != Roles.Admin)
                 throw new RpcException(new Status(StatusCode.PermissionDenied,
                     $"{rpc} needs the admin role; key '{caller.KeyId}' has the role {caller.Role}. Use an admin key for enrollment and deletion."));
@@ -91,6 +97,17 @@ public sealed class GatewayGuard : Interceptor, IDisposable
         catch (RpcException e)
         {
             Audit(rpc, caller, request, e.StatusCode, null);
+            throw;
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The caller went away (or its deadline passed) mid-call, e.g. while the enrollment was being published.
+            Audit(rpc, caller, request, StatusCode.Cancelled, null);
+            throw;
+        }
+        catch (Exception)
+        {
+            Audit(rpc, caller, request, StatusCode.Internal, null);
             throw;
         }
     }
