@@ -68,9 +68,11 @@ public sealed class DetectorGrpcService(DetectorModel model) : Contracts.V1.Dete
             }
         }
         IReadOnlyList<Pipeline.Face> faces;
+        int limit = request.MaxFaces > 0 ? Math.Min(request.MaxFaces, model.MaxFaces) : model.MaxFaces;
         try
         {
-            faces = request.PhotoOfOne && !request.MultiScale ? model.Finder.DetectPhotoOfOne(image).Faces : model.Finder.Detect(image, request.MultiScale);
+            faces = request.PhotoOfOne && !request.MultiScale ? model.Finder.DetectPhotoOfOne(image).Faces
+                : model.Finder.Detect(image, request.MultiScale, maxFaces: limit); // faces beyond the limit are not landmarked
         }
         catch (Pipeline.Alignment.LandmarkModelException e)
         {
@@ -79,7 +81,6 @@ public sealed class DetectorGrpcService(DetectorModel model) : Contracts.V1.Dete
         }
         DetectorMetrics.Duration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
         DetectorMetrics.Faces.Record(faces.Count);
-        int limit = request.MaxFaces > 0 ? Math.Min(request.MaxFaces, model.MaxFaces) : model.MaxFaces;
         var kept = faces.OrderByDescending(f => f.Box.Area).Take(limit).Select(f => InPhotoPixels(f, 1 / pending.Scale)).ToArray();
         var response = new DetectFacesResponse
         {
