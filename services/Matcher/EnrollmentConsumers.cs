@@ -30,7 +30,7 @@ public sealed class FaceEnrolledConsumer(IVectorStore store, StoreRetry retry, G
     }
 }
 
-/// <summary>Erases a subject's faces; a redelivered event finds nothing left to erase.</summary>
+/// <summary>Erases a subject's faces and leaves its tombstone; a redelivered event finds nothing left to erase.</summary>
 public sealed class SubjectDeletedConsumer(IVectorStore store, StoreRetry retry, GalleryChanges changes, MatcherMetrics metrics) : IConsumer<SubjectDeleted>
 {
     public async Task Consume(ConsumeContext<SubjectDeleted> context)
@@ -39,7 +39,9 @@ public sealed class SubjectDeletedConsumer(IVectorStore store, StoreRetry retry,
         try
         {
             EventChecks.Check(e);
-            await retry.RunAsync("subject_deleted", cancellation => store.DeleteSubjectAsync(new GalleryKey(e.Tenant, e.Gallery), e.SubjectId, cancellation),
+            await retry.RunAsync("subject_deleted", cancellation => store.DeleteSubjectAsync(new GalleryKey(e.Tenant, e.Gallery), e.SubjectId,
+                // The Gateway's time of the deletion: faces enrolled before it stay erased even if their event comes later.
+                e.DeletedAt == default ? 0 : e.DeletedAt.ToUnixTimeMilliseconds(), cancellation),
                 context.CancellationToken);
         }
         catch (Exception error) when (error is not OperationCanceledException || !context.CancellationToken.IsCancellationRequested)

@@ -69,7 +69,7 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges change
     public override Task<RemoveSubjectResponse> RemoveSubject(RemoveSubjectRequest request, ServerCallContext context) => Translate(async () =>
     {
         var key = Key(request.Gallery);
-        int removed = await store.DeleteSubjectAsync(key, request.SubjectId, context.CancellationToken);
+        int removed = await store.DeleteSubjectAsync(key, request.SubjectId, cancellation: context.CancellationToken);
         if (removed == 0)
         {
             _ = await store.CountAsync(key, context.CancellationToken) ?? throw new GalleryNotFoundException(key);

@@ -18,7 +18,7 @@ public sealed class FaceLogTests
         using var log = FaceLog.Open(path, new GalleryCatalog(), out _, out _);
         log.AppendUpsert(Staff, [Face("a1", "alice", 0f), Face("a2", "alice", 0.1f)]);
         log.AppendUpsert(Staff, [Face("b1", "bob", 1.5f)]);
-        log.AppendDelete(Staff, "alice");
+        log.AppendDelete(Staff, "alice", deletedAtMs: 1000);
         return path;
     }
 
@@ -32,6 +32,7 @@ public sealed class FaceLogTests
         var gallery = catalog.Get(Staff);
         Assert.Equal(1, gallery.FaceCount);
         Assert.Empty(gallery.FacesOf("alice"));
+        Assert.Equal(1000, catalog.Tombstones.DeletedAt(Staff, "alice")); // the deletion's tombstone is replayed too
         Assert.Equal("bob", gallery.Search([[0f, 1f]], "model-1", 1)[0][0].SubjectId);
     }
 

@@ -111,8 +111,13 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     {
         if (faces.Count == 0)
             return Task.CompletedTask;
+        faces = Stamped(faces);
         lock (_writes)
         {
+            // A face of a subject deleted at or after its enrollment stays deleted (an event that arrives late).
+            faces = faces.Where(f => !Catalog.Tombstones.Buries(gallery, f)).ToArray();
+            if (faces.Count == 0)
+                return Task.CompletedTask;
             var index = Catalog.GetOrCreate(gallery);
             index.Validate(faces);
             Log()?.AppendUpsert(gallery, faces);
@@ -122,15 +127,29 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         return Task.CompletedTask;
     }
 
-    public Task<int> DeleteSubjectAsync(GalleryKey gallery, string subjectId, CancellationToken cancellation = default)
+    /// <summary>Faces without an enrollment time get the store's clock (every face needs one for the tombstones).</summary>
+    internal static IReadOnlyList<EnrolledFace> Stamped(IReadOnlyList<EnrolledFace> faces)
     {
+        if (faces.All(f => f.EnrolledAtMs != 0))
+            return faces;
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        return faces.Select(f => f.EnrolledAtMs == 0 ? f with { EnrolledAtMs = now } : f).ToArray();
+    }
+
+    public Task<int> DeleteSubjectAsync(GalleryKey gallery, string subjectId, long deletedAtMs = 0, CancellationToken cancellation = default)
+    {
+        if (deletedAtMs == 0)
+            deletedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         lock (_writes)
         {
-            var index = Catalog.Find(gallery);
-            if (index is null || !index.HasSubject(subjectId))
+            if (Catalog.Tombstones.DeletedAt(gallery, subjectId) >= deletedAtMs)
+                return Task.FromResult(0); // a redelivered (or older) deletion: already applied
+            // The tombstone is recorded even when nothing is stored yet: the enrollment may still be on its way.
+            Log()?.AppendDelete(gallery, subjectId, deletedAtMs);
+            Catalog.Tombstones.Mark(gallery, subjectId, deletedAtMs);
+            int deleted = Catalog.Find(gallery)?.DeleteSubject(subjectId, deletedAtMs) ?? 0;
+            if (deleted == 0)
                 return Task.FromResult(0);
-            Log()?.AppendDelete(gallery, subjectId);
-            int deleted = index.DeleteSubject(subjectId);
             if (_log is not null)
                 _deletions++;
             if (_log is not null)
@@ -244,7 +263,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
                 _erasure = null;
             }
             var clock = Stopwatch.StartNew();
-            GallerySnapshot.Write(SnapshotPath(segment), Catalog.All);
+            GallerySnapshot.Write(SnapshotPath(segment), Catalog.All, Catalog.Tombstones);
             foreach (var old in Directory.GetFiles(_options.DataDirectory, "*-*.*").Where(p => (p.EndsWith(".bin") || p.EndsWith(".log")) && Number(p) < segment))
                 File.Delete(old);
             lock (_writes)

@@ -17,7 +17,7 @@ namespace FaceMesh.Matching.Storage;
 /// </summary>
 public sealed class FaceLog : IDisposable
 {
-    private const byte UpsertRecord = 1, DeleteRecord = 2;
+    private const byte UpsertRecord = 1, DeleteRecord = 2, TimedDeleteRecord = 3;
     private const int MaxRecordBytes = 1 << 20;
     private readonly FileStream _file;
     private readonly string _path;
@@ -129,16 +129,17 @@ public sealed class FaceLog : IDisposable
         Write(payload.ToArray());
     }
 
-    /// <summary>Records that a subject was erased; returns once it is on the disk.</summary>
-    public void AppendDelete(GalleryKey gallery, string subjectId)
+    /// <summary>Records that a subject was deleted at <paramref name="deletedAtMs"/> (its tombstone); returns once it is on the disk.</summary>
+    public void AppendDelete(GalleryKey gallery, string subjectId, long deletedAtMs)
     {
         using var payload = new MemoryStream();
         using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
         {
-            w.Write(DeleteRecord);
+            w.Write(TimedDeleteRecord);
             w.Write(gallery.Tenant);
             w.Write(gallery.Gallery);
             w.Write(subjectId);
+            w.Write(deletedAtMs);
         }
         Write(payload.ToArray());
     }
@@ -197,11 +198,18 @@ public sealed class FaceLog : IDisposable
                         vector[k] = r.ReadSingle();
                     faces.Add(new EnrolledFace(faceId, subject, vector, model, quality, enrolledAt));
                 }
-                catalog.GetOrCreate(key).Upsert(faces);
+                faces.RemoveAll(f => catalog.Tombstones.Buries(key, f));
+                if (faces.Count > 0)
+                    catalog.GetOrCreate(key).Upsert(faces);
                 break;
-            case DeleteRecord:
+            case DeleteRecord: // written before tombstones: every face of the subject, no tombstone
+                catalog.Find(key)?.DeleteSubject(r.ReadString());
+                break;
+            case TimedDeleteRecord:
                 string subjectId = r.ReadString();
-                catalog.GetOrCreate(key).DeleteSubject(subjectId);
+                long deletedAt = r.ReadInt64();
+                catalog.Tombstones.Mark(key, subjectId, deletedAt);
+                catalog.Find(key)?.DeleteSubject(subjectId, deletedAt);
                 break;
             default:
                 throw new InvalidDataException($"Unknown face log record type {type}.");
