@@ -388,11 +388,14 @@ public sealed class EnrollmentBusTests(BusFleet fleet) : IClassFixture<BusFleet>
             Assert.InRange(outageSeconds, 50, 120);
 
             disk.Free(); // the disk has room again
+            var drain = System.Diagnostics.Stopwatch.StartNew();
             var after = await AwaitAll(events, 90);
+            drain.Stop();
             var metrics = await Metrics();
             double retries = PrometheusText.Sum(metrics, "facemesh_enrollment_store_retries_total", "error=\"IOException\"");
             Console.WriteLine($"Full disk for {outage.Elapsed.TotalSeconds:F0} s during 500 enrollments: {after.Pending.Count} lost, " +
-                              $"{RabbitMq.Messages(fleet.VirtualHost, "matcher-disk_error")} in the error queue, {retries} retried attempts");
+                              $"{RabbitMq.Messages(fleet.VirtualHost, "matcher-disk_error")} in the error queue, {retries} retried attempts, " +
+                              $"drained {drain.Elapsed.TotalSeconds:F1} s after the disk had room");
             Assert.Empty(after.Pending);
             Assert.Equal(0, RabbitMq.Messages(fleet.VirtualHost, "matcher-disk_error"));
             Assert.Equal(0, RabbitMq.Messages(fleet.VirtualHost, "matcher-disk"));
