@@ -9,16 +9,57 @@ namespace FaceMesh.Detector;
 /// <summary>Translates gRPC to the <see cref="FaceFinder"/>, and bad images to <c>INVALID_ARGUMENT</c>.</summary>
 public sealed class DetectorGrpcService(DetectorModel model) : Contracts.V1.Detector.DetectorBase
 {
-    public override Task<DetectFacesResponse> Detect(DetectFacesRequest request, ServerCallContext context)
+    public override async Task<DetectFacesResponse> Detect(DetectFacesRequest request, ServerCallContext context)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        PendingDecode pending;
+        try
+        {
+            pending = ImageDecoder.Open(request.Image?.Content.ToByteArray() ?? [], model.Limits);
+        }
+        catch (InvalidImageException e)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+        using (pending)
+        {
+            // The pixels count against the process's decode budget from before decoding until the answer is built.
+            IDisposable lease;
+            try
+            {
+                lease = await model.Budget.ReserveAsync(pending.PeakBytes, model.DecodeWait, context.CancellationToken);
+            }
+            catch (DecodeBudgetExceededException e)
+            {
+                DetectorMetrics.BudgetRefusals.Add(1);
+                throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message),
+                    new Metadata { { RetryAfterTrailer, ((int)e.RetryAfter.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+            }
+            try
+            {
+                using (lease)
+                    return Detect(request, pending, start);
+            }
+            finally
+            {
+                LargeImages.Done(pending.PeakBytes);
+            }
+        }
+    }
+
+    /// <summary>The trailer that tells a refused caller when to try again (milliseconds), as the Gateway's rate limit does.</summary>
+    public const string RetryAfterTrailer = "retry-after-ms";
+
+    private DetectFacesResponse Detect(DetectFacesRequest request, PendingDecode pending, long start)
+    {
         RgbImage image;
         using (var decode = DetectorMetrics.Source.StartActivity("decode"))
         {
             decode?.SetTag("facemesh.image.bytes", request.Image?.Content.Length ?? 0);
+            decode?.SetTag("facemesh.image.scale", pending.Scale);
             try
             {
-                image = ImageDecoder.Decode(request.Image?.Content.ToByteArray() ?? [], model.Limits);
+                image = pending.Decode();
             }
             catch (InvalidImageException e)
             {
@@ -27,9 +68,11 @@ public sealed class DetectorGrpcService(DetectorModel model) : Contracts.V1.Dete
             }
         }
         IReadOnlyList<Pipeline.Face> faces;
+        int limit = request.MaxFaces > 0 ? Math.Min(request.MaxFaces, model.MaxFaces) : model.MaxFaces;
         try
         {
-            faces = request.PhotoOfOne && !request.MultiScale ? model.Finder.DetectPhotoOfOne(image).Faces : model.Finder.Detect(image, request.MultiScale);
+            faces = request.PhotoOfOne && !request.MultiScale ? model.Finder.DetectPhotoOfOne(image).Faces
+                : model.Finder.Detect(image, request.MultiScale, maxFaces: limit); // faces beyond the limit are not landmarked
         }
         catch (Pipeline.Alignment.LandmarkModelException e)
         {
@@ -38,16 +81,30 @@ public sealed class DetectorGrpcService(DetectorModel model) : Contracts.V1.Dete
         }
         DetectorMetrics.Duration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
         DetectorMetrics.Faces.Record(faces.Count);
-        int limit = request.MaxFaces > 0 ? Math.Min(request.MaxFaces, model.MaxFaces) : model.MaxFaces;
-        var kept = faces.OrderByDescending(f => f.Box.Area).Take(limit).ToArray();
+        var kept = faces.OrderByDescending(f => f.Box.Area).Take(limit).Select(f => InPhotoPixels(f, 1 / pending.Scale)).ToArray();
         var response = new DetectFacesResponse
         {
-            ImageWidth = image.Width,
-            ImageHeight = image.Height,
-            PrimaryFace = kept.Length == 0 ? -1 : PrimaryFace.IndexOf(kept, image.Width, image.Height, model.Finder.Options.PrimaryScoreMargin),
+            ImageWidth = pending.OriginalWidth,
+            ImageHeight = pending.OriginalHeight,
+            PrimaryFace = kept.Length == 0 ? -1 : PrimaryFace.IndexOf(kept, pending.OriginalWidth, pending.OriginalHeight, model.Finder.Options.PrimaryScoreMargin),
         };
         response.Faces.Add(kept.Select(f => ToMessage(f, request.IncludeCrops, model.Finder.Crops)));
-        return Task.FromResult(response);
+        return response;
+    }
+
+    /// <summary>A face found in a photo decoded at a reduced scale, with box, landmarks and eye distance in the photo's own pixels.</summary>
+    private static Pipeline.Face InPhotoPixels(Pipeline.Face face, float factor)
+    {
+        if (factor == 1)
+            return face;
+        var b = face.Box;
+        return face with
+        {
+            Box = new Pipeline.Detection.FaceBox(b.Left * factor, b.Top * factor, b.Right * factor, b.Bottom * factor),
+            Landmarks = face.Landmarks.Select(p => p * factor).ToArray(),
+            DenseLandmarks = face.DenseLandmarks?.Select(p => p * factor).ToArray(),
+            Quality = face.Quality with { EyeDistance = face.Quality.EyeDistance * factor },
+        };
     }
 
     public static Contracts.V1.Face ToMessage(Pipeline.Face face, bool includeCrop, IReadOnlyList<Pipeline.Alignment.AlignmentSpec> alignments)

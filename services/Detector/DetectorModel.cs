@@ -15,13 +15,21 @@ public sealed class DetectorModel : IDisposable
         var pack = ModelPack.Load(o.Pack);
         Finder = FaceFinder.Open(pack, new PipelineOptions { Inference = new InferenceOptions { Provider = o.Provider } },
                                  message => logger.LogWarning("{Message}", message));
-        Limits = new ImageLimits { MaxBytes = o.MaxImageBytes, MaxPixels = o.MaxImagePixels };
+        Limits = new ImageLimits { MaxBytes = o.MaxImageBytes, MaxPixels = o.MaxImagePixels, MaxDecodePixels = o.MaxDecodePixels };
+        Budget = new DecodeBudget((long)o.DecodeBudgetMegabytes << 20);
+        DecodeWait = TimeSpan.FromMilliseconds(o.DecodeWaitMilliseconds);
+        DetectorMetrics.Observe(Budget);
         MaxFaces = o.MaxFaces;
         logger.LogInformation("Detector {Kind} from pack {Pack}", pack.Manifest.Detector.Kind, pack.Manifest.Name);
     }
 
     public FaceFinder Finder { get; }
     public ImageLimits Limits { get; }
+
+    /// <summary>Bounds the pixels held by requests at once (decode and detection).</summary>
+    public DecodeBudget Budget { get; }
+
+    public TimeSpan DecodeWait { get; }
     public int MaxFaces { get; }
 
     public void Dispose() => Finder.Dispose();

@@ -21,4 +21,19 @@ public sealed class DetectorOptions
 
     [Range(1, 1L << 32, ErrorMessage = "Detector:MaxImagePixels must be positive.")]
     public long MaxImagePixels { get; set; } = 40_000_000;
+
+    /// <summary>Photos above this many pixels are decoded at a reduced scale by the codec (JPEG, WebP); detection never needs more.</summary>
+    [Range(1_000_000, 1L << 32, ErrorMessage = "Detector:MaxDecodePixels must be at least 1,000,000.")]
+    public long MaxDecodePixels { get; set; } = 8_000_000;
+
+    /// <summary>
+    /// Memory for images being decoded and detected at once, all requests together (MiB). The default suits the chart's
+    /// 1 GiB Detector: models and runtime take about 400 MiB, detection's working images about a third of this budget.
+    /// </summary>
+    [Range(16, 1 << 20, ErrorMessage = "Detector:DecodeBudgetMegabytes must be between 16 and 1048576.")]
+    public int DecodeBudgetMegabytes { get; set; } = 320;
+
+    /// <summary>How long a request waits for room in the decode budget before RESOURCE_EXHAUSTED (with retry-after-ms).</summary>
+    [Range(0, 60_000, ErrorMessage = "Detector:DecodeWaitMilliseconds must be between 0 and 60000.")]
+    public int DecodeWaitMilliseconds { get; set; } = 5000;
 }

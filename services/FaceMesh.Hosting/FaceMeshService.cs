@@ -41,7 +41,9 @@ public static class FaceMeshService
             var certificate = TlsCertificate(endpoints);
             kestrel.Listen(address, endpoints.GrpcPort, listen =>
             {
-                listen.Protocols = HttpProtocols.Http2;
+                // Cleartext: HTTP/2 only (gRPC without TLS has no ALPN to choose by). TLS: HTTP/2 for gRPC and HTTP/1.1
+                // for the JSON API on the same encrypted port.
+                listen.Protocols = certificate is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
                 if (certificate is not null)
                     listen.UseHttps(certificate);
             });

@@ -15,7 +15,7 @@ namespace FaceMesh.Hosting;
 /// accept a call only when it carries the fleet's shared token in <c>x-facemesh-fleet-token</c>; the Gateway sends it
 /// on every internal call. The token comes from <c>Fleet:Token</c> or, better, <c>Fleet:TokenFile</c> (a mounted secret;
 /// read at start-up). Without a token the internal services accept every call and say so in the log: that is for one
-/// machine on loopback only. Health and reflection stay open (probes need no secret).
+/// machine on loopback only. A token file that is empty refuses to start: only an unset token means a local trial. Health and reflection stay open (probes need no secret).
 /// </summary>
 public sealed class FleetToken
 {
@@ -33,6 +33,14 @@ public sealed class FleetToken
             if (!File.Exists(file))
                 throw new InvalidOperationException($"Fleet:TokenFile is '{file}', which does not exist. Mount the fleet token secret there, or unset Fleet:TokenFile.");
             token = File.ReadAllText(file).Trim();
+            // A mounted secret that is empty is a broken deployment, not a local trial: refusing to start is the only
+            // safe answer (accepting it would leave every internal RPC open).
+            if (token.Length == 0)
+                throw new InvalidOperationException($"Fleet:TokenFile '{file}' is empty (or only white space). Put the fleet token in it (e.g. openssl rand -hex 32), or unset Fleet:TokenFile for a local trial without one.");
+        }
+        else if (section["Token"] is { } configured && configured.Length > 0 && configured.Trim().Length == 0)
+        {
+            throw new InvalidOperationException("Fleet:Token is only white space. Set the fleet token, or leave Fleet:Token unset for a local trial without one.");
         }
         if (token is { Length: > 0 and < 16 })
             throw new InvalidOperationException($"The fleet token is {token.Length} characters; use at least 16 random characters (e.g. openssl rand -hex 32).");

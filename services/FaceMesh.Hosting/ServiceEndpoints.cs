@@ -27,4 +27,10 @@ public sealed class ServiceEndpoints
     /// </summary>
     public string TlsCertificateFile { get; set; } = "";
     public string TlsKeyFile { get; set; } = "";
+
+    /// <summary>
+    /// Whether TLS is configured. With TLS the gRPC port speaks HTTP/1.1 too (ALPN), so the JSON API is served over TLS
+    /// there; the cleartext HTTP/1.1 port keeps only what probes and Prometheus need.
+    /// </summary>
+    public bool Tls => TlsCertificateFile.Length > 0 || TlsKeyFile.Length > 0;
 }

@@ -12,6 +12,12 @@ public sealed record ImageLimits
     /// <summary>Largest decoded canvas accepted, in pixels (width × height). Default 40 megapixels.</summary>
     public long MaxPixels { get; init; } = 40_000_000;
 
+    /// <summary>
+    /// Largest image decoded, in pixels: a larger photo is decoded at the largest scale the codec offers under it (JPEG and
+    /// WebP scale while decoding; PNG, GIF and BMP are decoded in full, within <see cref="MaxPixels"/>). Default: no scaling.
+    /// </summary>
+    public long MaxDecodePixels { get; init; } = long.MaxValue;
+
     /// <summary>Smallest side accepted, in pixels. A face needs more than a handful of pixels.</summary>
     public int MinSide { get; init; } = 16;
 

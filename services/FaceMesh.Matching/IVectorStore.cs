@@ -12,12 +12,17 @@ public interface IVectorStore
     /// <summary>
     /// Adds faces, or replaces them by face id (a redelivered face is the same face, and a face id
     /// enrolled again under another subject moves to it). All faces are checked before any is stored.
-    /// When this returns, the faces are durable and searchable.
+    /// A face enrolled at or before its subject's deletion (<see cref="DeleteSubjectAsync"/>'s tombstone) is not stored;
+    /// a face without an enrollment time gets the store's clock. When this returns, the faces are durable and searchable.
     /// </summary>
     Task UpsertAsync(GalleryKey gallery, IReadOnlyList<EnrolledFace> faces, CancellationToken cancellation = default);
 
-    /// <summary>Erases every face of the subject; returns how many there were (0 when none, gallery or not).</summary>
-    Task<int> DeleteSubjectAsync(GalleryKey gallery, string subjectId, CancellationToken cancellation = default);
+    /// <summary>
+    /// Erases the subject's faces enrolled at or before <paramref name="deletedAtMs"/> (Unix milliseconds; 0: now) and keeps
+    /// a tombstone, so that a late or redelivered enrollment of an older face does not bring it back; returns how many faces
+    /// were erased (0 when none, gallery or not). Faces enrolled after the deletion are a new enrollment and stay.
+    /// </summary>
+    Task<int> DeleteSubjectAsync(GalleryKey gallery, string subjectId, long deletedAtMs = 0, CancellationToken cancellation = default);
 
     /// <summary>
     /// The top <paramref name="topK"/> subjects for each query, best first; a subject's score is the cosine

@@ -50,8 +50,11 @@ public sealed class FaceFinder : IDisposable
     public IReadOnlyList<AlignmentSpec> Crops => _aligners.Select(a => a.Spec).ToArray();
     public PipelineOptions Options { get; }
 
-    /// <summary>Every face in the image, best detector score first.</summary>
-    public IReadOnlyList<Face> Detect(RgbImage image, bool? multiScale = null, float? scoreThreshold = null)
+    /// <summary>
+    /// Every face in the image, best detector score first; with <paramref name="maxFaces"/>, only the largest that many are
+    /// landmarked and aligned (a crowd photo costs no landmark runs for faces the caller will not get).
+    /// </summary>
+    public IReadOnlyList<Face> Detect(RgbImage image, bool? multiScale = null, float? scoreThreshold = null, int maxFaces = int.MaxValue)
     {
         var detector = multiScale ?? Options.MultiScale ? _pyramid : _detector;
         IReadOnlyList<DetectedFace> detections;
@@ -60,6 +63,11 @@ public sealed class FaceFinder : IDisposable
             detections = detector.Detect(image, scoreThreshold ?? Options.ScoreThreshold);
             span?.SetTag("facemesh.image.pixels", (long)image.Width * image.Height);
             span?.SetTag("facemesh.faces", detections.Count);
+        }
+        if (detections.Count > maxFaces)
+        {
+            var largest = detections.OrderByDescending(d => d.Box.Area).Take(Math.Max(0, maxFaces)).ToHashSet();
+            detections = detections.Where(largest.Contains).ToArray();
         }
         return DescribeAll(image, detections);
     }

@@ -45,10 +45,12 @@ public sealed class FaceMeshGrpcService(
                 response.ReferenceFace = WithoutCrop(reference);
                 var both = await Embed([probe, reference], call);
                 response.Score = Dot(both[0], both[1]);
+                (response.Far, response.Threshold, response.ModelId) = (far, threshold, model) = await thresholds.ForAsync(request.Far, _options.DefaultFar, call, both[0].ModelId);
                 break;
             case VerifyRequest.ReferenceOneofCase.ReferenceSubject:
                 RequestChecks.Check(request, _options);
                 var embedding = (await Embed([probe], call))[0];
+                (response.Far, response.Threshold, response.ModelId) = (far, threshold, model) = await thresholds.ForAsync(request.Far, _options.DefaultFar, call, embedding.ModelId);
                 var compared = await matcher.CompareAsync(new CompareRequest
                 {
                     Gallery = Gallery(context, request.ReferenceSubject.Gallery), SubjectId = request.ReferenceSubject.SubjectId, Embedding = embedding,
@@ -73,6 +75,7 @@ public sealed class FaceMeshGrpcService(
         if (detected.Faces.Count == 0)
             return response;
         var embeddings = await Embed(detected.Faces, call);
+        (response.Far, response.Threshold, response.ModelId) = (far, threshold, model) = await thresholds.ForAsync(request.Far, _options.DefaultFar, call, embeddings[0].ModelId);
         var search = new SearchRequest { Gallery = Gallery(context, request.Gallery), TopK = topK };
         search.Queries.Add(embeddings);
         var found = await matcher.SearchAsync(search, call);

@@ -34,6 +34,8 @@ public static class GatewayHost
         builder.Services.AddSingleton<JwtValidator>();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<GatewayGuard>();
+        builder.Services.AddSingleton<PreAuthentication>();
+        builder.Services.AddSingleton<PublicTransport>();
         builder.Services.AddSingleton<FleetTokenClientInterceptor>();
         builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = options.MaxRequestBytes).AddJsonTranscoding()
             .AddServiceOptions<FaceMeshGrpcService>(o => o.Interceptors.Add<GatewayGuard>());
@@ -51,6 +53,12 @@ public static class GatewayHost
                 "Bus:Transport=InMemory works only in the single-process mode (services/AllInOne). For separate processes use RabbitMq, or leave it empty for direct calls."));
 
         var app = builder.Build();
+        // The transport (TLS only when configured, the body limit), then credentials from the headers: an unauthenticated
+        // body is never read.
+        var transport = app.Services.GetRequiredService<PublicTransport>();
+        app.Use((context, next) => transport.InvokeAsync(context, _ => next()));
+        var preAuthentication = app.Services.GetRequiredService<PreAuthentication>();
+        app.Use((context, next) => preAuthentication.InvokeAsync(context, _ => next()));
         app.MapGrpcService<FaceMeshGrpcService>();
         app.Services.GetRequiredService<ApiKeyRing>(); // a wrong key entry stops the start with its name
         app.Services.GetRequiredService<JwtValidator>();
@@ -66,7 +74,11 @@ public static class GatewayHost
     private static void AddClient<TClient>(WebApplicationBuilder builder, string service, string address) where TClient : class =>
         builder.Services.AddGrpcClient<TClient>(client => client.Address = Uri.TryCreate(address, UriKind.Absolute, out var uri) ? uri : new Uri("http://invalid"))
             .AddInterceptor<FleetTokenClientInterceptor>()
-            .AddInterceptor(() => new InternalCallErrors(service))
+            .AddInterceptor(provider =>
+            {
+                var log = provider.GetRequiredService<ILoggerFactory>().CreateLogger<InternalCallErrors>();
+                return new InternalCallErrors(service, message => log.LogWarning("{Message}", message));
+            })
             .ConfigureChannel(channel =>
             {
                 channel.ServiceConfig = RetryOnUnavailable;

@@ -8,7 +8,7 @@ namespace FaceMesh.Gateway;
 /// "the Embedder is unavailable" says more than a socket error, and says what to do. Other errors (bad input,
 /// not found, ...) pass through unchanged; the status code never changes.
 /// </summary>
-public sealed class InternalCallErrors(string service) : Interceptor
+public sealed class InternalCallErrors(string service, Action<string>? logger = null) : Interceptor
 {
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context,
         AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
@@ -25,8 +25,10 @@ public sealed class InternalCallErrors(string service) : Interceptor
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
         {
+            // The transport's detail names the service's address (host, port, pod IP): for the operator's log, not the caller.
+            logger?.Invoke($"The {service} is unavailable: {e.Status.Detail}");
             throw new RpcException(new Status(StatusCode.Unavailable,
-                $"The {service} is unavailable ({e.Status.Detail}); the request was not completed. Retry in a moment: FaceMesh requests are safe to retry."), e.Trailers);
+                $"The {service} is unavailable; the request was not completed. Retry in a moment: FaceMesh requests are safe to retry."), e.Trailers);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded)
         {

@@ -5,16 +5,21 @@ using Grpc.Core;
 namespace FaceMesh.Gateway;
 
 /// <summary>
-/// The Embedder's model id and calibrated thresholds, asked once and kept; a decision at a false-accept
-/// rate the model is not calibrated for is refused, naming the levels that are.
+/// The Embedder's model id and calibrated thresholds, asked once and kept until an embedding of another model
+/// shows that the Embedder now serves another pack (a rolling update): then asked again, so a decision is never
+/// made at the old model's threshold. A decision at a false-accept rate the model is not calibrated for is
+/// refused, naming the levels that are.
 /// </summary>
 public sealed class ModelThresholds(Contracts.V1.Embedder.EmbedderClient embedder)
 {
-    private ModelInfo? _model;
+    private volatile ModelInfo? _model;
 
-    public async Task<(double Far, float Threshold, string ModelId)> ForAsync(double requested, double fallback, CallOptions call)
+    /// <param name="seenModelId">The model id of an embedding just made (null before any): another id than the cached one refreshes it.</param>
+    public async Task<(double Far, float Threshold, string ModelId)> ForAsync(double requested, double fallback, CallOptions call, string? seenModelId = null)
     {
-        var model = _model ??= await embedder.GetModelAsync(new GetModelRequest(), call);
+        var model = _model;
+        if (model is null || (seenModelId is not null && seenModelId != model.ModelId))
+            _model = model = await embedder.GetModelAsync(new GetModelRequest(), call);
         double far = requested == 0 ? fallback : requested;
         foreach (var t in model.Thresholds)
             if (Math.Abs(t.Far - far) <= far * 1e-6)

@@ -69,7 +69,7 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges change
     public override Task<RemoveSubjectResponse> RemoveSubject(RemoveSubjectRequest request, ServerCallContext context) => Translate(async () =>
     {
         var key = Key(request.Gallery);
-        int removed = await store.DeleteSubjectAsync(key, request.SubjectId, context.CancellationToken);
+        int removed = await store.DeleteSubjectAsync(key, request.SubjectId, cancellation: context.CancellationToken);
         if (removed == 0)
         {
             _ = await store.CountAsync(key, context.CancellationToken) ?? throw new GalleryNotFoundException(key);
@@ -135,9 +135,10 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges change
                     : changes.NextStored(key, pending, Recheck, context.CancellationToken);
                 var present = await store.ContainsFacesAsync(key, pending, context.CancellationToken);
                 pending = request.Absent ? present.ToArray() : pending.Except(present).ToArray();
-                if (pending.Length == 0 || DateTime.UtcNow >= until)
+                var remaining = Remaining(until, DateTime.UtcNow);
+                if (pending.Length == 0 || remaining == TimeSpan.Zero)
                     return new AwaitFacesResponse { Done = pending.Length == 0, Pending = { pending } };
-                await Task.WhenAny(next, Task.Delay(until - DateTime.UtcNow, context.CancellationToken));
+                await Task.WhenAny(next, Task.Delay(remaining, context.CancellationToken));
             }
         }
         finally
@@ -146,6 +147,9 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges change
                 changes.Forget(key, pending);
         }
     });
+
+    /// <summary>Time left until <paramref name="until"/>, never negative (the clock moves between the check and the wait).</summary>
+    public static TimeSpan Remaining(DateTime until, DateTime now) => until > now ? until - now : TimeSpan.Zero;
 
     private static GalleryStats Stats(GalleryInfo g) => new()
     {

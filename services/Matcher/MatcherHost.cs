@@ -22,9 +22,10 @@ public static class MatcherHost
             var log = services.GetRequiredService<ILogger<IVectorStore>>();
             return options.Store == "Qdrant"
                 ? new QdrantVectorStore(options.Qdrant)
-                : new EmbeddedVectorStore(options.Embedded, message => log.LogInformation("{Message}", message));
+                : new EmbeddedVectorStore(options.Embedded, message => log.LogInformation("{Message}", LogText.Safe(message, 1000)));
         });
         builder.Services.AddSingleton<GalleryChanges>();
+        builder.Services.AddSingleton<StoreRetry>();
         builder.Services.AddSingleton(MatcherMetrics.Shared);
         var bus = FaceMeshBus.ReadOptions(builder.Configuration);
         if (bus.Enabled)

@@ -18,6 +18,7 @@ public sealed class MatcherMetrics
     public const string MeterName = FaceMesh.Hosting.FaceMeshService.MeterPrefix + "Matcher";
     private readonly Meter _meter = new(MeterName);
     private readonly ConcurrentDictionary<EmbeddedVectorStore, byte> _stores = new();
+    private readonly ConcurrentDictionary<StoreRetry, byte> _retries = new();
 
     public static MatcherMetrics Shared { get; } = new();
 
@@ -32,6 +33,12 @@ public sealed class MatcherMetrics
         Failures = _meter.CreateCounter<long>("facemesh.enrollment.failures", "{event}", "Enrollment event deliveries that failed, by type and error.");
         SearchDuration = _meter.CreateHistogram<double>("facemesh.matcher.search.duration", "s", "Time of one search call (all its queries).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
+        StoreRetries = _meter.CreateCounter<long>("facemesh.enrollment.store.retries", "{attempt}",
+            "Attempts to apply an enrollment event that failed on a transient store fault and are retried, by type and error.");
+        _meter.CreateObservableGauge("facemesh.matcher.store.available", () => _retries.Keys.Any(r => r.OutageSeconds is not null) ? 0 : 1, "1",
+            "1 while enrollment events reach the store; 0 while the store fails and events wait in the queue.");
+        _meter.CreateObservableGauge("facemesh.matcher.store.outage", () => _retries.Keys.Select(r => r.OutageSeconds ?? 0).DefaultIfEmpty(0).Max(), "s",
+            "How long the store has been failing (0 while it is up).");
         _meter.CreateObservableGauge("facemesh.matcher.galleries", () => Totals().Galleries, "{gallery}", "Galleries held by this Matcher's embedded store.");
         _meter.CreateObservableGauge("facemesh.matcher.faces", () => Totals().Faces, "{face}", "Faces held by this Matcher's embedded store.");
         _meter.CreateObservableGauge("facemesh.matcher.subjects", () => Totals().Subjects, "{subject}", "Subjects held by this Matcher's embedded store.");
@@ -40,12 +47,16 @@ public sealed class MatcherMetrics
     public Histogram<double> Lag { get; }
     public Counter<long> Events { get; }
     public Counter<long> Failures { get; }
+    public Counter<long> StoreRetries { get; }
     public Histogram<double> SearchDuration { get; }
 
     /// <summary>Counts this store's galleries in the size gauges until <see cref="Forget"/>.</summary>
     public void Observe(EmbeddedVectorStore store) => _stores[store] = 0;
 
     public void Forget(EmbeddedVectorStore store) => _stores.TryRemove(store, out _);
+
+    /// <summary>Counts this Matcher's store outages in the availability gauges (kept for the process's life: one a Matcher).</summary>
+    public void Observe(StoreRetry retry) => _retries[retry] = 0;
 
     private (long Galleries, long Faces, long Subjects) Totals()
     {

@@ -16,4 +16,6 @@ public sealed class MatcherOptions
     public EmbeddedStoreOptions Embedded { get; set; } = new();
 
     public QdrantStoreOptions Qdrant { get; set; } = new();
+
+    public StoreRetryOptions StoreRetry { get; set; } = new();
 }

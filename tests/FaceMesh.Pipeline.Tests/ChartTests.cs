@@ -187,6 +187,8 @@ public sealed class ChartTests(RenderedChart chart) : IClassFixture<RenderedChar
     [InlineData("matcher.store=Redis", "matcher.store")]
     [InlineData("securityContext.readOnlyRootFilesystem=false", "readOnlyRootFilesystem")]
     [InlineData("security.apiKeysSecret=", "security.apiKeysSecret")]
+    [InlineData("matcher.autoscaling.enabled=true", "matcher.autoscaling.enabled")] // the embedded store: two writers on one volume
+    [InlineData("matcher.replicas=2", "matcher.replicas")]
     public void The_values_schema_rejects_a_misspelled_or_wrongly_typed_value(string setting, string expected)
     {
         var (code, output) = RenderedChart.Run(RenderedChart.Helm, "template", "facemesh", RenderedChart.Chart, "--set", setting);

@@ -99,6 +99,50 @@ public sealed class ImageDecoderTests(PipelineFixture fixture)
         Assert.True(original.Box.IoU(found.Box) > 0.8f, $"boxes {original.Box} and {found.Box}");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    public void Every_exif_orientation_is_applied_while_converting_exactly_as_a_rotation_after_decoding(int exifOrientation)
+    {
+        // The same JPEG data with and without the tag: the decoder's upright image equals the stored image turned afterwards.
+        var jpeg = ImageEncoder.Encode(Resampler.Resize(PipelineFixture.Load(Obama), 301, 170), SKEncodedImageFormat.Jpeg, 90);
+        var stored = ImageDecoder.Decode(jpeg);
+        var expected = Orientation.Apply(stored, (SKEncodedOrigin)exifOrientation);
+        var image = ImageDecoder.Decode(WithExifOrientation(jpeg, exifOrientation));
+        Assert.Equal((expected.Width, expected.Height), (image.Width, image.Height));
+        Assert.True(expected.Pixels.AsSpan().SequenceEqual(image.Pixels), $"orientation {exifOrientation}: the pixels differ");
+    }
+
+    [Fact]
+    public void A_large_jpeg_is_decoded_at_the_codecs_reduced_scale_row_by_row_and_a_png_is_charged_its_whole_frame()
+    {
+        var large = ImageEncoder.Encode(Resampler.Resize(PipelineFixture.Load(Obama), 4000, 2250), SKEncodedImageFormat.Jpeg, 90);
+        using var pending = ImageDecoder.Open(large, new ImageLimits { MaxDecodePixels = 3_000_000 });
+        Assert.Equal((4000, 2250), (pending.OriginalWidth, pending.OriginalHeight));
+        Assert.Equal((2000, 1125), (pending.Width, pending.Height)); // JPEG's DCT scaling at 4/8: the largest under 3 MP
+        Assert.Equal(0.5f, pending.Scale);
+        Assert.InRange(pending.PeakBytes, 3L * 2000 * 1125, 3L * 2000 * 1125 + 4L * 2000 * 64); // one RGB buffer and a strip
+        var image = pending.Decode();
+        Assert.Equal((2000, 1125), (image.Width, image.Height));
+        var face = fixture.Pipeline.FindPrimary(image)!;
+        var reference = fixture.Pipeline.FindPrimary(Resampler.Resize(PipelineFixture.Load(Obama), 2000, 1125))!;
+        Assert.True(face.Box.IoU(reference.Box) > 0.8f, $"boxes {face.Box} and {reference.Box}");
+        // Under the limit nothing is scaled; PNG cannot be scaled by its codec and is decoded in full.
+        using var small = ImageDecoder.Open(File.ReadAllBytes(Obama), new ImageLimits { MaxDecodePixels = 3_000_000 });
+        Assert.Equal(1f, small.Scale);
+        var png = ImageEncoder.Encode(Resampler.Resize(PipelineFixture.Load(Obama), 2400, 1350), SKEncodedImageFormat.Png, 100);
+        using var pendingPng = ImageDecoder.Open(png, new ImageLimits { MaxDecodePixels = 1_000_000 });
+        Assert.Equal((2400, 1350, 1f), (pendingPng.Width, pendingPng.Height, pendingPng.Scale));
+        // Skia decodes PNG only as a whole frame: the budget is charged the RGBA frame too.
+        Assert.Equal(3L * 2400 * 1350 + 4L * 2400 * 1350, pendingPng.PeakBytes);
+    }
+
     /// <summary>Inserts an EXIF APP1 segment holding only the orientation tag (0x0112) after the JPEG's SOI marker.</summary>
     private static byte[] WithExifOrientation(byte[] jpeg, int orientation)
     {

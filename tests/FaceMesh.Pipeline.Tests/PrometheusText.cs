@@ -17,4 +17,9 @@ public static class PrometheusText
             throw new Xunit.Sdk.XunitException($"No sample of {metric} {labels} on /metrics.");
         return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
     }
+
+    /// <summary>The sum of every sample of <paramref name="metric"/> whose labels contain <paramref name="labels"/> (0 when there is none).</summary>
+    public static double Sum(string exposition, string metric, string labels = "") =>
+        Regex.Matches(exposition, $@"^{Regex.Escape(metric)}\{{[^}}]*{Regex.Escape(labels)}[^}}]*\}} (\S+)", RegexOptions.Multiline)
+            .Sum(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
 }

@@ -213,7 +213,7 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
         Assert.Contains("jwt-gallery", (await fleet.Client.ListGalleriesAsync(new ListGalleriesRequest(), reader)).Galleries.Select(g => g.Name));
         var denied = await Refused(async () => await fleet.Client.EnrollAsync(Enrollment("jwt-gallery", "x", "obama.jpg"), reader));
         Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
-        Assert.Contains("jwt:svc-42", denied.Status.Detail);
+        Assert.Contains("jwt:acme:svc-42", denied.Status.Detail);
         var globexAdmin = SecuredFleet.Bearer(SecuredFleet.Jwt("globex", "admin"));
         Assert.DoesNotContain("jwt-gallery", (await fleet.Client.ListGalleriesAsync(new ListGalleriesRequest(), globexAdmin)).Galleries.Select(g => g.Name));
 
@@ -352,6 +352,23 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
             using var cleartext = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
             var e = await Refused(async () => await new Contracts.V1.FaceMesh.FaceMeshClient(cleartext).ListGalleriesAsync(new ListGalleriesRequest(), fleet.AsKey("acme-reader")));
             Assert.NotEqual(StatusCode.OK, e.StatusCode);
+
+            // The JSON API follows: served over TLS on the same port, refused on the cleartext port, which keeps the
+            // probes' and Prometheus' routes.
+            using var https = new HttpClient(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = handler.SslOptions.RemoteCertificateValidationCallback } })
+                { BaseAddress = new Uri($"https://127.0.0.1:{port}") };
+            https.DefaultRequestHeaders.Add("x-api-key", fleet.Keys["acme-reader"]);
+            var overTls = await https.GetAsync("/v1/galleries");
+            Assert.Equal(System.Net.HttpStatusCode.OK, overTls.StatusCode);
+            Assert.Contains("galleries", await overTls.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+            using var plain = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}") };
+            plain.DefaultRequestHeaders.Add("x-api-key", fleet.Keys["acme-reader"]);
+            var refused = await plain.GetAsync("/v1/galleries");
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Contains($"https://<host>:{port}/v1/galleries", await refused.Content.ReadAsStringAsync());
+            Assert.Equal("ok", await plain.GetStringAsync("/healthz"));
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await plain.GetAsync("/readyz")).StatusCode);
+            Assert.Contains("# TYPE", await plain.GetStringAsync("/metrics"));
         }
         finally
         {
@@ -415,5 +432,85 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
         Assert.DoesNotContain("score", text, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("embedding", text, StringComparison.OrdinalIgnoreCase);
         Assert.All(lines, l => Assert.True(l.Length < 400, l));
+    }
+    /// <summary>A Gateway of the fleet's with its own settings (a limit other tests must not hit).</summary>
+    private async Task<LoopbackService> OwnGateway(params string[] settings) =>
+        await LoopbackService.Start(GatewayHost.Build, [$"--Fleet:Token={SecuredFleet.FleetTokenValue}",
+            $"--Gateway:DetectorAddress={fleet.Detector.GrpcAddress}", $"--Gateway:EmbedderAddress={fleet.Embedder.GrpcAddress}",
+            $"--Gateway:MatcherAddress={fleet.Matcher.GrpcAddress}", $"--Gateway:Auth:ApiKeysFile={fleet.KeysFile}", .. settings]);
+
+    [Fact]
+    public async Task Credentials_are_checked_before_a_large_body_is_read()
+    {
+        // Without credentials a 33 MiB photo (over the byte limit) and a 3 MB gallery name are refused for the credentials,
+        // from the headers: the body is never parsed (had it been, the photo would be RESOURCE_EXHAUSTED for its size).
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(fleet.Gateway.GrpcAddress, new Grpc.Net.Client.GrpcChannelOptions { MaxSendMessageSize = null });
+        var client = new Contracts.V1.FaceMesh.FaceMeshClient(channel);
+        var huge = new DetectRequest { Image = new Image { Content = ByteString.CopyFrom(new byte[33 * 1024 * 1024]) } };
+        var photo = await Refused(async () => await client.DetectAsync(huge, deadline: DateTime.UtcNow.AddSeconds(30)));
+        Assert.Equal(StatusCode.Unauthenticated, photo.StatusCode);
+        Assert.Contains("carries no credentials", photo.Status.Detail);
+        var name = await Refused(async () => await client.ListSubjectsAsync(new ListSubjectsRequest { Gallery = new string('g', 3_000_000) }, SecuredFleet.As("fm_wrong")));
+        Assert.Equal(StatusCode.Unauthenticated, name.StatusCode);
+        Assert.Contains("is not known", name.Status.Detail);
+
+        // The JSON routes the same: 401 with the message, before the body.
+        var json = await fleet.Gateway.Http.PostAsync("/v1/verify", new StringContent(new string('x', 2_000_000), System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, json.StatusCode);
+        Assert.Contains("carries no credentials", await json.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_json_body_over_the_request_limit_is_refused_as_a_large_grpc_message_is()
+    {
+        await using var gateway = await OwnGateway("--Gateway:MaxRequestBytes=1048576");
+        gateway.Http.DefaultRequestHeaders.Add("x-api-key", fleet.Keys["acme-reader"]);
+        var photo = Convert.ToBase64String(new byte[1_200_000]);
+        var response = await gateway.Http.PostAsync("/v1/detect", new StringContent("{\"image\":{\"content\":\"" + photo + "\"}}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("takes at most 1048576 (Gateway:MaxRequestBytes)", await response.Content.ReadAsStringAsync());
+        var small = await gateway.Http.PostAsync("/v1/detect", new StringContent("{\"image\":{\"content\":\"" + Convert.ToBase64String(File.ReadAllBytes(TestPaths.Example("obama_small.jpg"))) + "\"}}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, small.StatusCode);
+    }
+
+    [Fact]
+    public async Task Unauthenticated_calls_are_rate_limited_per_peer_and_valid_callers_are_not()
+    {
+        await using var gateway = await OwnGateway("--Gateway:Auth:UnauthenticatedPerSecond=1", "--Gateway:Auth:UnauthenticatedBurst=3");
+        var client = new Contracts.V1.FaceMesh.FaceMeshClient(gateway.Channel);
+        var outcomes = new List<RpcException>();
+        for (int i = 0; i < 10; i++)
+            outcomes.Add(await Refused(async () => await client.ListGalleriesAsync(new ListGalleriesRequest(), SecuredFleet.As($"fm_guess_{i}"))));
+        Assert.Equal(StatusCode.Unauthenticated, outcomes[0].StatusCode);
+        var limited = outcomes.Where(e => e.StatusCode == StatusCode.ResourceExhausted).ToArray();
+        Assert.InRange(limited.Length, 5, 7); // 3 in the burst, about one more a second
+        Assert.Contains("Too many unauthenticated calls from 127.0.0.1", limited[0].Status.Detail);
+        Assert.True(long.Parse(limited[0].Trailers.GetValue(FaceMesh.Gateway.Security.GatewayGuard.RetryAfterTrailer) ?? limited[0].Status.Detail.Split("retry after ")[1].Split(' ')[0]) > 0);
+        // A caller with a valid key is not held up by the guesses from the same address.
+        Assert.NotNull(await client.ListGalleriesAsync(new ListGalleriesRequest(), fleet.AsKey("acme-reader")));
+    }
+
+    [Fact]
+    public async Task Names_with_line_breaks_or_megabytes_cannot_forge_or_flood_audit_lines()
+    {
+        var admin = fleet.AsKey("acme-admin");
+        long before = new FileInfo(fleet.AuditFile).Length;
+        var forged = "x\r\n{\"rpc\":\"Enroll\",\"tenant\":\"globex\"}";
+        await Refused(async () => await fleet.Client.GetSubjectAsync(new GetSubjectRequest { Gallery = "audit-escape", SubjectId = forged }, admin));
+        await Refused(async () => await fleet.Client.ListSubjectsAsync(new ListSubjectsRequest { Gallery = new string('m', 3_000_000) }, admin));
+        string added = "";
+        for (int i = 0; i < 50 && added.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length < 2; i++, await Task.Delay(100))
+        {
+            using var stream = new FileStream(fleet.AuditFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            stream.Seek(before, SeekOrigin.Begin);
+            added = new StreamReader(stream).ReadToEnd();
+        }
+        var lines = added.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var escaped = lines.Single(l => l.Contains("audit-escape")); // one call, one line: the CR/LF did not start another
+        Assert.Equal("x\\u000d\\u000a{\"rpc\":\"Enroll\",\"tenant\":\"globex\"}", JsonDocument.Parse(escaped).RootElement.GetProperty("subject").GetString());
+        var flooded = lines.Single(l => l.Contains("mmmm"));
+        Assert.True(flooded.Length < 600, $"an audit line of {flooded.Length} characters");
+        Assert.Contains("(3000000 characters)", flooded);
+        Assert.All(lines, l => Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(l).RootElement.ValueKind));
     }
 }

@@ -47,12 +47,18 @@ public static class TestProcess
         return process;
     }
 
-    /// <summary>A FaceMesh service's apphost, copied next to the test binaries by the project references.</summary>
+    /// <summary>
+    /// Where the services' apphosts are: next to the test binaries (copied by the project references), or the folder in
+    /// FACEMESH_SERVICE_DIRECTORY (to measure another build, e.g. an earlier commit's, with the same test).
+    /// </summary>
+    public static string ServiceDirectory { get; } = Environment.GetEnvironmentVariable("FACEMESH_SERVICE_DIRECTORY") is { Length: > 0 } d ? d : AppContext.BaseDirectory;
+
+    /// <summary>A FaceMesh service's apphost (see <see cref="ServiceDirectory"/>).</summary>
     /// <param name="output">Collects every line the service writes; null drains and drops them.</param>
     public static Process StartService(string service, IEnumerable<string> settings, System.Collections.Concurrent.ConcurrentQueue<string>? output = null) =>
         output is null
-            ? Start(Path.Combine(AppContext.BaseDirectory, $"FaceMesh.{service}"), settings, AppContext.BaseDirectory)
-            : StartCapturing(Path.Combine(AppContext.BaseDirectory, $"FaceMesh.{service}"), settings, output, AppContext.BaseDirectory);
+            ? Start(Path.Combine(ServiceDirectory, $"FaceMesh.{service}"), settings, ServiceDirectory)
+            : StartCapturing(Path.Combine(ServiceDirectory, $"FaceMesh.{service}"), settings, output, ServiceDirectory);
 
     /// <summary>Waits until a service process answers /readyz on its HTTP port.</summary>
     public static async Task WaitReady(int http)

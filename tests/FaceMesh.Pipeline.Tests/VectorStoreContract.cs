@@ -54,7 +54,8 @@ public abstract class VectorStoreContract : IDisposable
 
     private static float Dot(float[] a, float[] b) => a.Zip(b, (x, y) => x * y).Sum();
 
-    protected static EnrolledFace Face(string id, string subject, float[] v, string model = Model) => new(id, subject, v, model, 0.8f, 1_700_000_000_000);
+    protected static EnrolledFace Face(string id, string subject, float[] v, string model = Model, long enrolledAtMs = 1_700_000_000_000) =>
+        new(id, subject, v, model, 0.8f, enrolledAtMs);
 
     /// <summary>Five subjects; alice has two faces.</summary>
     private async Task EnrollFive(GalleryKey? gallery = null)
@@ -195,6 +196,32 @@ public abstract class VectorStoreContract : IDisposable
         Assert.Equal(["zoe"], found.Select(m => m.SubjectId).ToArray());
     }
 
+    [SkippableFact]
+    public async Task A_face_enrolled_before_its_subjects_deletion_stays_deleted_however_late_it_arrives()
+    {
+        await EnrollFive();
+        // The deletion (at t = 2000) is applied before an enrollment of t = 1000 that it should have erased arrives.
+        Assert.Equal(0, await Store.DeleteSubjectAsync(Staff, "carol-late", 2000));
+        await Store.UpsertAsync(Staff, [Face("late-1", "carol-late", Unit(61), enrolledAtMs: 1000)]);
+        Assert.Empty(await Store.ContainsFacesAsync(Staff, ["late-1"]));
+        Assert.Empty(await Store.GetSubjectAsync(Staff, "carol-late"));
+        // Enrolled after the deletion: a new enrollment, kept; an older deletion (or the same one redelivered) leaves it.
+        await Store.UpsertAsync(Staff, [Face("late-2", "carol-late", Unit(62), enrolledAtMs: 3000)]);
+        Assert.Equal(0, await Store.DeleteSubjectAsync(Staff, "carol-late", 2000));
+        Assert.Equal(0, await Store.DeleteSubjectAsync(Staff, "carol-late", 1500));
+        Assert.Equal(["late-2"], (await Store.GetSubjectAsync(Staff, "carol-late")).Select(f => f.FaceId).ToArray());
+        // A later deletion erases it, and the redelivered enrollment of late-2 (t = 3000) does not bring it back.
+        Assert.Equal(1, await Store.DeleteSubjectAsync(Staff, "carol-late", 4000));
+        await Store.UpsertAsync(Staff, [Face("late-2", "carol-late", Unit(62), enrolledAtMs: 3000)]);
+        Assert.Empty(await Store.ContainsFacesAsync(Staff, ["late-2"]));
+        // A deletion in a gallery that does not exist yet is remembered for when its enrollments arrive.
+        var early = new GalleryKey("tenant-a", "not-yet");
+        Assert.Equal(0, await Store.DeleteSubjectAsync(early, "dan", 5000));
+        Assert.Null(await Store.CountAsync(early)); // no gallery is made by a deletion
+        await Store.UpsertAsync(early, [Face("dan-1", "dan", Unit(63), enrolledAtMs: 4999), Face("eve-1", "eve", Unit(64), enrolledAtMs: 4999)]);
+        Assert.Equal(["eve-1"], (await Store.ContainsFacesAsync(early, ["dan-1", "eve-1"])).ToArray());
+    }
+
     /// <summary>One step of a generated history: upsert face <c>Face</c> as <c>Subject</c> with vector <c>Seed</c>, or delete <c>Subject</c>.</summary>
     public sealed record Step(bool Delete, int Face, int Subject, int Seed);
 
@@ -216,6 +243,7 @@ public abstract class VectorStoreContract : IDisposable
             var gallery = new GalleryKey("tenant-p", $"history-{Interlocked.Increment(ref _history)}");
             var model = new Dictionary<string, (string Subject, float[] Vector)>(); // face id → subject, vector
             bool created = false;
+            long clock = 1_700_000_000_000; // each step later than the one before, as the Gateway stamps events
             foreach (var step in steps)
             {
                 if (step.Delete)
@@ -223,14 +251,14 @@ public abstract class VectorStoreContract : IDisposable
                     if (!created)
                         continue; // no gallery yet: NOT_FOUND, tested elsewhere
                     int removed = model.Count(f => f.Value.Subject == $"s{step.Subject}");
-                    Assert.Equal(removed, Store.DeleteSubjectAsync(gallery, $"s{step.Subject}").GetAwaiter().GetResult());
+                    Assert.Equal(removed, Store.DeleteSubjectAsync(gallery, $"s{step.Subject}", ++clock).GetAwaiter().GetResult());
                     foreach (var id in model.Where(f => f.Value.Subject == $"s{step.Subject}").Select(f => f.Key).ToArray())
                         model.Remove(id);
                 }
                 else
                 {
                     var vector = Unit(step.Seed * 16 + step.Face); // two faces never share a vector (no ties to order)
-                    Store.UpsertAsync(gallery, [Face($"f{step.Face}", $"s{step.Subject}", vector)]).GetAwaiter().GetResult();
+                    Store.UpsertAsync(gallery, [Face($"f{step.Face}", $"s{step.Subject}", vector, enrolledAtMs: ++clock)]).GetAwaiter().GetResult();
                     model[$"f{step.Face}"] = ($"s{step.Subject}", vector);
                     created = true;
                 }

@@ -6,7 +6,7 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using FaceMesh.Benchmarks;
 using Spectre.Console;
 
-// facemesh-bench [--pack DIR] [--examples DIR] [--runs N] [--json OUT] | --kernels
+// facemesh-bench [--pack DIR] [--examples DIR] [--runs N] [--json OUT] | --kernels | --decode [--wider DIR] [--runs N]
 //                | --search [--sizes 100000,1000000] [--real] [--queries N] [--no-restart] [--json OUT]
 if (args.Contains("--kernels"))
 {
@@ -33,6 +33,18 @@ if (args.Contains("--search"))
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(searchJson))!);
     File.WriteAllText(searchJson, JsonSerializer.Serialize(new { cores = Environment.ProcessorCount, rows, restarts }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
     Console.WriteLine($"written: {searchJson}");
+    return 0;
+}
+if (args.Contains("--decode"))
+{
+    var decodeRows = new DecodeBenchmark(Arg("--wider", Path.Combine(root, "..", "shared", "datasets", "wider-dev", "images")), int.Parse(Arg("--runs", "20"))).Run();
+    var decodeTable = new Table().AddColumns("decode", "output", "median ms", "p90 ms", "MB allocated").Title($"Decoding a 12 MP JPEG, {Environment.ProcessorCount} cores");
+    foreach (var r in decodeRows)
+        decodeTable.AddRow(Markup.Escape(r.Decode), r.Output, $"{r.MedianMs:F1}", $"{r.P90Ms:F1}", $"{r.AllocatedMegabytes:F1}");
+    AnsiConsole.Write(decodeTable);
+    var decodeJson = Arg("--json", Path.Combine(root, "artifacts", "bench", "decode.json"));
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(decodeJson))!);
+    File.WriteAllText(decodeJson, JsonSerializer.Serialize(new { cores = Environment.ProcessorCount, rows = decodeRows }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
     return 0;
 }
 var pack = Arg("--pack", Path.Combine(root, "deploy", "models", "default"));

@@ -20,6 +20,12 @@ public sealed class EmbeddedStoreOptions
     /// vectors is then removed, so they leave the disk too (erasure). 0 snapshots right away.
     /// </summary>
     public double ErasureDelaySeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Open a damaged log anyway: keep the records before the damage and move the rest aside (see
+    /// <see cref="Storage.FaceLogDamagedException"/>). Off: a damaged log stops the Matcher with its file and offset.
+    /// </summary>
+    public bool SalvageDamagedLog { get; set; }
 }
 
 /// <summary>
@@ -39,6 +45,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     private FaceLog? _log;
     private long _segment;
     private Timer? _erasure;
+    private long _deletions, _erasedDeletions; // deletions logged, and those a completed snapshot has erased from the disk
 
     public EmbeddedVectorStore(EmbeddedStoreOptions options, Action<string>? report = null)
     {
@@ -80,7 +87,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         long discarded = 0;
         foreach (var (path, number) in logs)
         {
-            var log = FaceLog.Open(path, Catalog, out int records, out long torn);
+            var log = FaceLog.Open(path, Catalog, out int records, out long torn, _options.SalvageDamagedLog);
             replayed += records;
             discarded += torn;
             if (number == logs[^1].Number)
@@ -104,8 +111,13 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     {
         if (faces.Count == 0)
             return Task.CompletedTask;
+        faces = Stamped(faces);
         lock (_writes)
         {
+            // A face of a subject deleted at or after its enrollment stays deleted (an event that arrives late).
+            faces = faces.Where(f => !Catalog.Tombstones.Buries(gallery, f)).ToArray();
+            if (faces.Count == 0)
+                return Task.CompletedTask;
             var index = Catalog.GetOrCreate(gallery);
             index.Validate(faces);
             Log()?.AppendUpsert(gallery, faces);
@@ -115,15 +127,31 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         return Task.CompletedTask;
     }
 
-    public Task<int> DeleteSubjectAsync(GalleryKey gallery, string subjectId, CancellationToken cancellation = default)
+    /// <summary>Faces without an enrollment time get the store's clock (every face needs one for the tombstones).</summary>
+    internal static IReadOnlyList<EnrolledFace> Stamped(IReadOnlyList<EnrolledFace> faces)
     {
+        if (faces.All(f => f.EnrolledAtMs != 0))
+            return faces;
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        return faces.Select(f => f.EnrolledAtMs == 0 ? f with { EnrolledAtMs = now } : f).ToArray();
+    }
+
+    public Task<int> DeleteSubjectAsync(GalleryKey gallery, string subjectId, long deletedAtMs = 0, CancellationToken cancellation = default)
+    {
+        if (deletedAtMs == 0)
+            deletedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         lock (_writes)
         {
-            var index = Catalog.Find(gallery);
-            if (index is null || !index.HasSubject(subjectId))
+            if (Catalog.Tombstones.DeletedAt(gallery, subjectId) >= deletedAtMs)
+                return Task.FromResult(0); // a redelivered (or older) deletion: already applied
+            // The tombstone is recorded even when nothing is stored yet: the enrollment may still be on its way.
+            Log()?.AppendDelete(gallery, subjectId, deletedAtMs);
+            Catalog.Tombstones.Mark(gallery, subjectId, deletedAtMs);
+            int deleted = Catalog.Find(gallery)?.DeleteSubject(subjectId, deletedAtMs) ?? 0;
+            if (deleted == 0)
                 return Task.FromResult(0);
-            Log()?.AppendDelete(gallery, subjectId);
-            int deleted = index.DeleteSubject(subjectId);
+            if (_log is not null)
+                _deletions++;
             if (_log is not null)
                 _erasure ??= new Timer(_ => Erase(), null, TimeSpan.FromSeconds(_options.ErasureDelaySeconds), Timeout.InfiniteTimeSpan);
             return Task.FromResult(deleted);
@@ -145,17 +173,26 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _report($"Erasure snapshot failed ({e.Message}); the deleted vectors stay in the log until the next snapshot.");
+            _report($"Erasure snapshot failed ({e.Message}); the deleted vectors stay in the log, tried again in {RetryDelay.TotalSeconds:0} s.");
         }
     }
 
-    /// <summary>True while deleted vectors may still be in the log on disk (an erasure snapshot is scheduled).</summary>
+    private TimeSpan RetryDelay => TimeSpan.FromSeconds(Math.Max(1, _options.ErasureDelaySeconds));
+
+    /// <summary>After a failed snapshot: deletions it should have erased get another attempt (caller holds the write lock).</summary>
+    private void ScheduleErasureRetry()
+    {
+        if (_log is not null && _erasedDeletions < _deletions)
+            _erasure ??= new Timer(_ => Erase(), null, RetryDelay, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>True while deleted vectors may still be in the log on disk: until a snapshot begun after the deletion completes.</summary>
     public bool ErasurePending
     {
         get
         {
             lock (_writes)
-                return _erasure is not null;
+                return _erasedDeletions < _deletions;
         }
     }
 
@@ -187,7 +224,9 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
 
     private void SnapshotIfDue()
     {
-        var log = _log;
+        FaceLog? log;
+        lock (_writes)
+            log = _log;
         if (log is null || log.Length < _options.SnapshotAfterLogBytes || _snapshotting.CurrentCount == 0)
             return;
         _ = Task.Run(() =>
@@ -209,11 +248,12 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         _snapshotting.Wait();
         try
         {
-            long segment;
+            long segment, covered;
             lock (_writes)
             {
                 if (_log is null)
                     return; // disposed meanwhile
+                covered = _deletions;
                 segment = _segment + 1;
                 var next = FaceLog.Open(LogPath(segment), new GalleryCatalog(), out _, out _);
                 _log.Dispose();
@@ -223,10 +263,18 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
                 _erasure = null;
             }
             var clock = Stopwatch.StartNew();
-            GallerySnapshot.Write(SnapshotPath(segment), Catalog.All);
+            GallerySnapshot.Write(SnapshotPath(segment), Catalog.All, Catalog.Tombstones);
             foreach (var old in Directory.GetFiles(_options.DataDirectory, "*-*.*").Where(p => (p.EndsWith(".bin") || p.EndsWith(".log")) && Number(p) < segment))
                 File.Delete(old);
+            lock (_writes)
+                _erasedDeletions = Math.Max(_erasedDeletions, covered);
             _report($"Snapshot {Path.GetFileName(SnapshotPath(segment))} written in {clock.Elapsed.TotalSeconds:F1} s");
+        }
+        catch
+        {
+            lock (_writes)
+                ScheduleErasureRetry();
+            throw;
         }
         finally
         {

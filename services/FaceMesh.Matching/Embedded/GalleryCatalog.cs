@@ -7,6 +7,9 @@ public sealed class GalleryCatalog(bool quantized = false)
 {
     private readonly ConcurrentDictionary<GalleryKey, GalleryIndex> _galleries = new();
 
+    /// <summary>Deleted subjects and when: faces enrolled before are not stored again.</summary>
+    public Tombstones Tombstones { get; } = new();
+
     public GalleryIndex GetOrCreate(GalleryKey key) => _galleries.GetOrAdd(key, k => new GalleryIndex(k, quantized));
 
     /// <summary>The gallery, or <see cref="GalleryNotFoundException"/>.</summary>

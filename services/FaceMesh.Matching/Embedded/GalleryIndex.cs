@@ -75,11 +75,16 @@ public sealed class GalleryIndex(GalleryKey key, bool quantized = false)
         return 0;
     });
 
-    /// <summary>Removes every face of the subject; returns how many.</summary>
-    public int DeleteSubject(string subjectId) => Write(() =>
+    /// <summary>Removes the subject's faces enrolled at or before <paramref name="upToMs"/> (every face by default); returns how many.</summary>
+    public int DeleteSubject(string subjectId, long upToMs = long.MaxValue) => Write(() =>
     {
-        if (!_facesOfSubject.Remove(subjectId, out var ids))
+        if (!_facesOfSubject.TryGetValue(subjectId, out var all))
             return 0;
+        var ids = all.Where(id => _rows[_rowOfFace[id]].EnrolledAtMs <= upToMs).ToList();
+        if (ids.Count == all.Count)
+            _facesOfSubject.Remove(subjectId);
+        else
+            all.RemoveAll(ids.Contains);
         foreach (var faceId in ids)
         {
             _rowOfFace.Remove(faceId, out int row);

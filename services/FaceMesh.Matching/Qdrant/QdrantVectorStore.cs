@@ -12,16 +12,20 @@ namespace FaceMesh.Matching.Qdrant;
 /// collection with cosine distance, HNSW and optional int8 scalar quantization; a point is a face with
 /// payload tenant, gallery, subject_id, face_id, quality and enrolled_at (keyword indexes on tenant and
 /// subject_id), and its id is derived from the face id, so a redelivered enrollment overwrites the same
-/// point. A registry collection records each gallery's model, dimension and collection name.
-/// Writes wait until Qdrant has applied them (searchable when they return).
+/// point. A registry collection records each gallery's model, dimension and collection name; a tombstone collection
+/// records when each deleted subject was deleted (payload deleted_at), so that a face enrolled before its subject's
+/// deletion is not stored when its event comes later (several Matchers share one queue; events can overtake each other).
+/// An upsert checks the tombstones before writing and again after (a deletion applied meanwhile by another Matcher
+/// erases what it just wrote). Writes wait until Qdrant has applied them (searchable when they return).
 /// </summary>
 public sealed class QdrantVectorStore : IVectorStore, IDisposable
 {
     private const string Tenant = "tenant", GalleryField = "gallery", Subject = "subject_id", FaceId = "face_id",
-        Quality = "quality", EnrolledAt = "enrolled_at", Model = "model_id", Dimension = "dimension", Collection = "collection";
+        Quality = "quality", EnrolledAt = "enrolled_at", Model = "model_id", Dimension = "dimension", Collection = "collection",
+        DeletedAt = "deleted_at";
     private readonly QdrantClient _client;
     private readonly QdrantStoreOptions _options;
-    private readonly string _registry;
+    private readonly string _registry, _tombstones;
     private readonly SemaphoreSlim _registryReady = new(1, 1);
     private bool _registryExists;
 
@@ -32,6 +36,7 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
         _options = options;
         _client = new QdrantClient(url, string.IsNullOrEmpty(options.ApiKey) ? null : options.ApiKey);
         _registry = $"{options.CollectionPrefix}_galleries";
+        _tombstones = $"{options.CollectionPrefix}_tombstones";
     }
 
     /// <summary>A stable UUID for any string id (name-based, from SHA-256), so re-sending an id hits the same point.</summary>
@@ -51,6 +56,17 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
 
     private static Guid RegistryId(GalleryKey gallery) => PointId("gallery\n" + gallery.Tenant + "\n" + gallery.Gallery);
 
+    private static Guid TombstoneId(GalleryKey gallery, string subjectId) => PointId("tombstone\n" + gallery.Tenant + "\n" + gallery.Gallery + "\n" + subjectId);
+
+    /// <summary>When each of these subjects was last deleted (subjects never deleted are absent).</summary>
+    private async Task<Dictionary<string, long>> DeletedAtOf(GalleryKey gallery, IEnumerable<string> subjects, CancellationToken cancellation)
+    {
+        await EnsureRegistry(cancellation);
+        var ids = subjects.Distinct().ToDictionary(s => TombstoneId(gallery, s).ToString(), s => s);
+        var points = await Call(() => _client.RetrieveAsync(_tombstones, ids.Keys.Select(id => new PointId { Uuid = id }).ToArray(), true, false, cancellationToken: cancellation));
+        return points.ToDictionary(p => ids[p.Id.Uuid], p => p.Payload[DeletedAt].IntegerValue);
+    }
+
     private async Task EnsureRegistry(CancellationToken cancellation)
     {
         if (_registryExists)
@@ -58,11 +74,12 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
         await _registryReady.WaitAsync(cancellation);
         try
         {
-            if (!await _client.CollectionExistsAsync(_registry, cancellation))
-            {
-                await _client.CreateCollectionAsync(_registry, new VectorParams { Size = 1, Distance = Distance.Dot }, cancellationToken: cancellation);
-                await _client.CreatePayloadIndexAsync(_registry, Tenant, PayloadSchemaType.Keyword, cancellationToken: cancellation);
-            }
+            foreach (var name in new[] { _registry, _tombstones })
+                if (!await _client.CollectionExistsAsync(name, cancellation))
+                {
+                    await _client.CreateCollectionAsync(name, new VectorParams { Size = 1, Distance = Distance.Dot }, cancellationToken: cancellation);
+                    await _client.CreatePayloadIndexAsync(name, Tenant, PayloadSchemaType.Keyword, cancellationToken: cancellation);
+                }
             _registryExists = true;
         }
         finally
@@ -125,11 +142,16 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
     {
         if (faces.Count == 0)
             return;
+        faces = Embedded.EmbeddedVectorStore.Stamped(faces);
         var binding = await Find(gallery, cancellation);
         string model = binding?.ModelId ?? faces[0].ModelId;
         int dimension = binding?.Dimension ?? faces[0].Embedding.Length;
         foreach (var face in faces)
             face.CheckFits(gallery, model, dimension);
+        var deleted = await DeletedAtOf(gallery, faces.Select(f => f.SubjectId), cancellation);
+        faces = faces.Where(f => !(deleted.TryGetValue(f.SubjectId, out long at) && f.EnrolledAtMs <= at)).ToArray();
+        if (faces.Count == 0)
+            return; // every face's subject was deleted after it was enrolled
         binding ??= await Bind(gallery, model, dimension, cancellation);
         var points = faces.Select(face => new PointStruct
         {
@@ -142,14 +164,34 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
             },
         }).ToArray();
         await Call(() => _client.UpsertAsync(binding.Collection, points, wait: true, cancellationToken: cancellation));
+        // Another Matcher may have applied a deletion between the check and the write: its erase ran before these points
+        // existed, so they are erased here.
+        var after = await DeletedAtOf(gallery, faces.Select(f => f.SubjectId), cancellation);
+        var buried = faces.Where(f => after.TryGetValue(f.SubjectId, out long at) && f.EnrolledAtMs <= at).Select(f => PointId(f.FaceId)).ToArray();
+        if (buried.Length > 0)
+            await Call(() => _client.DeleteAsync(binding.Collection, buried, wait: true, cancellationToken: cancellation));
     }
 
-    public async Task<int> DeleteSubjectAsync(GalleryKey gallery, string subjectId, CancellationToken cancellation = default)
+    public async Task<int> DeleteSubjectAsync(GalleryKey gallery, string subjectId, long deletedAtMs = 0, CancellationToken cancellation = default)
     {
+        if (deletedAtMs == 0)
+            deletedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var previous = await DeletedAtOf(gallery, [subjectId], cancellation);
+        if (previous.TryGetValue(subjectId, out long at) && at >= deletedAtMs)
+            return 0; // a redelivered (or older) deletion: already applied
+        // The tombstone first: an upsert that starts after it sees it; one already writing erases its own points after.
+        await Call(() => _client.UpsertAsync(_tombstones,
+        [
+            new PointStruct
+            {
+                Id = TombstoneId(gallery, subjectId), Vectors = new[] { 1f },
+                Payload = { [Tenant] = gallery.Tenant, [GalleryField] = gallery.Gallery, [Subject] = subjectId, [DeletedAt] = deletedAtMs },
+            },
+        ], wait: true, cancellationToken: cancellation));
         var binding = await Find(gallery, cancellation);
         if (binding is null)
             return 0;
-        var filter = SubjectFilter(gallery, subjectId);
+        var filter = SubjectFilter(gallery, subjectId) & Range(EnrolledAt, new global::Qdrant.Client.Grpc.Range { Lte = deletedAtMs });
         int count = (int)await Call(() => _client.CountAsync(binding.Collection, filter, exact: true, cancellationToken: cancellation));
         if (count > 0)
             await Call(() => _client.DeleteAsync(binding.Collection, filter, wait: true, cancellationToken: cancellation));

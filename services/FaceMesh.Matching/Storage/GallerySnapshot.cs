@@ -9,13 +9,14 @@ namespace FaceMesh.Matching.Storage;
 /// A snapshot of every gallery: written to a temporary file, flushed, then renamed into place, so a
 /// snapshot file is either whole or absent; a CRC-32 of the content at its end catches a damaged disk.
 /// Layout: magic, gallery count, then per gallery its key, model, dimension, face count and faces
-/// (id, subject, quality, time, raw little-endian floats), then the CRC.
+/// (id, subject, quality, time, raw little-endian floats), then (version 2) the tombstones (count, then tenant, gallery,
+/// subject, deletion time), then the CRC. Version 1 snapshots (no tombstones) still load.
 /// </summary>
 public static class GallerySnapshot
 {
-    private const string Magic = "FACEMESH-SNAPSHOT-1";
+    private const string Magic = "FACEMESH-SNAPSHOT-2", MagicWithoutTombstones = "FACEMESH-SNAPSHOT-1";
 
-    public static void Write(string path, IReadOnlyList<GalleryIndex> galleries)
+    public static void Write(string path, IReadOnlyList<GalleryIndex> galleries, Tombstones tombstones)
     {
         string temporary = path + ".tmp";
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
@@ -44,11 +45,21 @@ public static class GallerySnapshot
                         w.Write(MemoryMarshal.AsBytes(copy.Vector(i)));
                     }
                 }
+                var graves = tombstones.All();
+                w.Write(graves.Count);
+                foreach (var (gallery, subjectId, deletedAt) in graves)
+                {
+                    w.Write(gallery.Tenant);
+                    w.Write(gallery.Gallery);
+                    w.Write(subjectId);
+                    w.Write(deletedAt);
+                }
             }
             file.Write(BitConverter.GetBytes(crc.GetCurrentHashAsUInt32()));
             file.Flush(flushToDisk: true);
         }
         File.Move(temporary, path, overwrite: true);
+        DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(path))!); // the rename is durable before older files go
     }
 
     /// <summary>Loads a snapshot into <paramref name="catalog"/>; returns the number of faces.</summary>
@@ -59,7 +70,8 @@ public static class GallerySnapshot
         long faces = 0;
         using (var r = new BinaryReader(new CrcStream(file, crc, file.Length - 4), Encoding.UTF8, leaveOpen: true))
         {
-            if (r.ReadString() != Magic)
+            string magic = r.ReadString();
+            if (magic != Magic && magic != MagicWithoutTombstones)
                 throw new InvalidDataException($"{path} is not a FaceMesh snapshot.");
             int galleries = r.ReadInt32();
             for (int g = 0; g < galleries; g++)
@@ -86,6 +98,9 @@ public static class GallerySnapshot
                 }
                 faces += count;
             }
+            if (magic == Magic)
+                for (int t = r.ReadInt32(); t > 0; t--)
+                    catalog.Tombstones.Mark(new GalleryKey(r.ReadString(), r.ReadString()), r.ReadString(), r.ReadInt64());
         }
         var stored = new byte[4];
         file.Position = file.Length - 4;

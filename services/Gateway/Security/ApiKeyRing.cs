@@ -53,7 +53,7 @@ public sealed class ApiKeyRing : IDisposable
         return _fromConfiguration.GetValueOrDefault(hash) ?? _fromFile.GetValueOrDefault(hash);
     }
 
-    private sealed record KeysFile(List<ApiKeyEntry> ApiKeys);
+    private sealed record KeysFile(List<ApiKeyEntry?>? ApiKeys);
 
     private void ReloadFile()
     {
@@ -68,32 +68,41 @@ public sealed class ApiKeyRing : IDisposable
                     return;
                 var file = JsonSerializer.Deserialize<KeysFile>(bytes, new JsonSerializerOptions { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip })
                            ?? throw new InvalidDataException("the file is empty");
-                _fromFile = Index(file.ApiKeys ?? [], path);
+                _fromFile = Index(file.ApiKeys ?? throw new InvalidDataException("'apiKeys' is missing or null (an empty list [] revokes every key)"), path);
                 _fileHash = hash;
                 _log.LogInformation("API keys loaded from {File}: {Count} keys", path, _fromFile.Count);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidDataException)
+            catch (Exception e)
             {
+                // Whatever is wrong with the file, it runs on the reload timer: nothing may escape and end the process.
                 _log.LogError("The API keys file {File} could not be used ({Reason}); the previous keys stay in force. " +
-                              "Fix the file: {{\"apiKeys\": [{{\"id\", \"sha256\", \"tenant\", \"role\"}}]}}", path, e.Message);
+                              "Fix the file: {{\"apiKeys\": [{{\"id\", \"sha256\", \"tenant\", \"role\"}}]}}", path,
+                              e is IOException or UnauthorizedAccessException or JsonException or InvalidDataException ? e.Message : $"{e.GetType().Name}: {e.Message}");
             }
         }
     }
 
     /// <summary>Checks every entry (a wrong one is named, and the whole set refused) and indexes them by hash.</summary>
-    private static FrozenDictionary<string, ApiKeyEntry> Index(IEnumerable<ApiKeyEntry> entries, string source)
+    private static FrozenDictionary<string, ApiKeyEntry> Index(IEnumerable<ApiKeyEntry?> entries, string source)
     {
         var result = new Dictionary<string, ApiKeyEntry>(StringComparer.Ordinal);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        int index = 0;
         foreach (var e in entries)
         {
+            if (e is null)
+                throw new InvalidDataException($"apiKeys[{index}] in {source} is null; every entry needs an id, sha256, tenant and role.");
             if (string.IsNullOrWhiteSpace(e.Id) || string.IsNullOrWhiteSpace(e.Tenant))
-                throw new InvalidDataException($"An API key in {source} lacks its id or tenant.");
-            if (e.Sha256.Length != 64 || !e.Sha256.All(Uri.IsHexDigit))
+                throw new InvalidDataException($"apiKeys[{index}] in {source} lacks its id or tenant.");
+            if (!ids.Add(e.Id))
+                throw new InvalidDataException($"Two API keys in {source} have the id '{e.Id}'; give each key its own id.");
+            if (e.Sha256 is null || e.Sha256.Length != 64 || !e.Sha256.All(Uri.IsHexDigit))
                 throw new InvalidDataException($"API key '{e.Id}' in {source}: sha256 must be the 64 hex digits of the key's SHA-256 (facemesh keys new prints it).");
-            if (!Roles.IsKnown(e.Role))
+            if (e.Role is null || !Roles.IsKnown(e.Role))
                 throw new InvalidDataException($"API key '{e.Id}' in {source}: role '{e.Role}' is not admin or reader.");
             if (!result.TryAdd(e.Sha256.ToLowerInvariant(), e))
                 throw new InvalidDataException($"API key '{e.Id}' in {source} has the same hash as another key.");
+            index++;
         }
         return result.ToFrozenDictionary(StringComparer.Ordinal);
     }

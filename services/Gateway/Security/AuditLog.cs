@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FaceMesh.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace FaceMesh.Gateway.Security;
@@ -28,8 +29,14 @@ public sealed class AuditLog : IDisposable
         }
     }
 
-    public void Write(AuditRecord r)
+    public void Write(AuditRecord record)
     {
+        // Gallery and subject come from the caller (also from refused calls): escaped and cut to length, in the log and the file.
+        var r = record with
+        {
+            Tenant = LogText.Safe(record.Tenant), KeyId = LogText.Safe(record.KeyId), Gallery = LogText.Safe(record.Gallery),
+            Subject = LogText.Safe(record.Subject), Outcome = LogText.Safe(record.Outcome),
+        };
         _log.LogInformation("audit rpc={Rpc} tenant={Tenant} key={KeyId} gallery={Gallery} subject={Subject} status={Status} {Outcome} trace={TraceId}",
             r.Rpc, r.Tenant, r.KeyId, r.Gallery, r.Subject, r.Status, r.Outcome, r.TraceId);
         if (_file is null)

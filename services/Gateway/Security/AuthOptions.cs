@@ -47,6 +47,16 @@ public sealed class AuthOptions
     [Range(1, 1_000_000)]
     public int Burst { get; set; } = 100;
 
+    /// <summary>
+    /// Calls with missing or wrong credentials allowed per peer address and second (a token bucket); beyond it they
+    /// get RESOURCE_EXHAUSTED with retry-after-ms. 0 turns the limit off.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public double UnauthenticatedPerSecond { get; set; } = 5;
+
+    [Range(1, 1_000_000)]
+    public int UnauthenticatedBurst { get; set; } = 20;
+
     public bool AnyCredentialsConfigured => ApiKeys.Count > 0 || !string.IsNullOrEmpty(ApiKeysFile) || Jwt.Enabled;
 }
 

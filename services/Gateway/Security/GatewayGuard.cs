@@ -54,11 +54,16 @@ public sealed class GatewayGuard : Interceptor, IDisposable
     public static Caller CallerOf(ServerCallContext context) =>
         context.UserState.TryGetValue(CallerKey, out var caller) ? (Caller)caller : throw new InvalidOperationException("The call did not pass the GatewayGuard.");
 
-    /// <summary>The role each public RPC needs; admin may do everything a reader may.</summary>
-    private static string RoleFor(string method) => method switch
+    /// <summary>
+    /// The role each public RPC needs (admin may do everything a reader may); null for an RPC without a rule, which is
+    /// refused: a new RPC is closed until someone decides who may call it.
+    /// </summary>
+    public static string? RoleFor(string method) => method switch
     {
         "/facemesh.v1.FaceMesh/Enroll" or "/facemesh.v1.FaceMesh/DeleteSubject" => Roles.Admin,
-        _ => Roles.Reader,
+        "/facemesh.v1.FaceMesh/Verify" or "/facemesh.v1.FaceMesh/Identify" or "/facemesh.v1.FaceMesh/Detect" or
+        "/facemesh.v1.FaceMesh/GetSubject" or "/facemesh.v1.FaceMesh/ListSubjects" or "/facemesh.v1.FaceMesh/ListGalleries" => Roles.Reader,
+        _ => null,
     };
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
@@ -69,7 +74,8 @@ public sealed class GatewayGuard : Interceptor, IDisposable
         try
         {
             caller = await Authenticate(context);
-            string needed = RoleFor(context.Method);
+            string needed = RoleFor(context.Method)
+                ?? throw new RpcException(new Status(StatusCode.PermissionDenied, $"{rpc} has no role rule in the Gateway, so nobody may call it yet."));
             if (needed == Roles.Admin && caller.Role != Roles.Admin)
                 throw new RpcException(new Status(StatusCode.PermissionDenied,
                     $"{rpc} needs the admin role; key '{caller.KeyId}' has the role {caller.Role}. Use an admin key for enrollment and deletion."));
@@ -93,31 +99,52 @@ public sealed class GatewayGuard : Interceptor, IDisposable
             Audit(rpc, caller, request, e.StatusCode, null);
             throw;
         }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The caller went away (or its deadline passed) mid-call, e.g. while the enrollment was being published.
+            Audit(rpc, caller, request, StatusCode.Cancelled, null);
+            throw;
+        }
+        catch (Exception)
+        {
+            Audit(rpc, caller, request, StatusCode.Internal, null);
+            throw;
+        }
     }
 
     private async Task<Caller> Authenticate(ServerCallContext context)
     {
-        var key = context.RequestHeaders.GetValue(ApiKeyHeader);
-        var authorization = context.RequestHeaders.GetValue("authorization");
+        // PreAuthentication checked the headers before the body was read; it leaves the caller here.
+        if (context.GetHttpContext().Items.TryGetValue(PreAuthentication.CallerItem, out var known) && known is Caller checkedCaller)
+            return checkedCaller;
+        var (caller, refusal) = await AuthenticateHeaders(context.RequestHeaders.GetValue(ApiKeyHeader), context.RequestHeaders.GetValue("authorization"));
+        return caller ?? throw new RpcException(new Status(StatusCode.Unauthenticated, refusal!));
+    }
+
+    /// <summary>The caller the credentials name, or why there is none (the message a refused caller gets).</summary>
+    public async Task<(Caller? Caller, string? Refusal)> AuthenticateHeaders(string? key, string? authorization)
+    {
         if (!string.IsNullOrEmpty(key))
         {
-            var entry = _keys.Find(key.Trim()) ?? throw Unauthenticated("the API key in x-api-key is not known (mistyped, revoked or rotated away)");
-            return new Caller(entry.Tenant, entry.Role, entry.Id, "api-key", entry.RequestsPerSecond, entry.Burst);
+            var entry = _keys.Find(key.Trim());
+            return entry is null
+                ? (null, Refusal("the API key in x-api-key is not known (mistyped, revoked or rotated away)"))
+                : (new Caller(entry.Tenant, entry.Role, entry.Id, "api-key", entry.RequestsPerSecond, entry.Burst), null);
         }
         if (!string.IsNullOrEmpty(authorization))
         {
             if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-                throw Unauthenticated("the authorization header must be 'Bearer <JWT>'");
+                return (null, Refusal("the authorization header must be 'Bearer <JWT>'"));
             var (caller, refusal) = await _jwt.ValidateAsync(authorization["Bearer ".Length..].Trim());
-            return caller ?? throw Unauthenticated(refusal!);
+            return caller is null ? (null, Refusal(refusal!)) : (caller, null);
         }
         if (_options.AllowAnonymous)
-            return new Caller(_options.AnonymousTenant, Roles.Admin, "anonymous", "anonymous");
-        throw Unauthenticated("the call carries no credentials");
+            return (new Caller(_options.AnonymousTenant, Roles.Admin, "anonymous", "anonymous"), null);
+        return (null, Refusal("the call carries no credentials"));
     }
 
-    private static RpcException Unauthenticated(string why) => new(new Status(StatusCode.Unauthenticated,
-        $"Not authenticated: {why}. Send an API key in the x-api-key header or a JWT as 'authorization: Bearer <token>'."));
+    private static string Refusal(string why) =>
+        $"Not authenticated: {why}. Send an API key in the x-api-key header or a JWT as 'authorization: Bearer <token>'.";
 
     private void Audit(string rpc, Caller? caller, object request, StatusCode status, object? response)
     {

@@ -98,6 +98,7 @@ public sealed class JwtValidator
             return (null, $"the token has no '{_options.TenantClaim}' claim naming the tenant");
         if (role is null || !Roles.IsKnown(role))
             return (null, $"the token's '{_options.RoleClaim}' claim is '{role}', not admin or reader");
-        return (new Caller(tenant, role, "jwt:" + (Claim("sub") ?? "?"), "jwt"), null);
+        // Keyed by tenant and subject: two tenants' tokens with the same subject never share a rate-limit bucket.
+        return (new Caller(tenant, role, $"jwt:{tenant}:{Claim("sub") ?? "?"}", "jwt"), null);
     }
 }
