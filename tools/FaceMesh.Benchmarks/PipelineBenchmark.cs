@@ -7,7 +7,8 @@ using SkiaSharp;
 namespace FaceMesh.Benchmarks;
 
 /// <summary>
-/// Per-stage latency of the pipeline on real photos, and embedder throughput at batch 1, 8 and 32.
+/// Per-stage latency of the pipeline on real photos, and embedder throughput at batch 1, 8 and 32 (a face is all the
+/// crops the pack's embedders take: one per model alignment).
 /// Inputs: a 640-px photo (obama-720p.jpg scaled to 640×360), a pair of 250×250 face photos (LFW's
 /// size, cut from obama.jpg and obama2.jpg), and aligned crops of real faces.
 /// </summary>
@@ -31,19 +32,19 @@ public sealed class PipelineBenchmark(string packDirectory, string examples, int
         var face = pipeline.Detect(photo640)[0];
         var aligner = new FaceAligner(pipeline.Embedder.Crops[0]);
         timings.Add(StageTimer.Measure("align", "one face", () => aligner.Align(photo640, face.Landmarks), runs));
-        timings.Add(StageTimer.Measure("embed", "1 crop", () => pipeline.Embedder.Embed(face.AlignedCrop), runs, itemsPerRun: 1));
-        timings.Add(StageTimer.Measure("embed + flip", "1 crop", () => pipeline.Embedder.Embed(face.AlignedCrop, flip: true), runs, itemsPerRun: 1));
+        timings.Add(StageTimer.Measure("embed", "1 face", () => pipeline.Embedder.EmbedFaces([face.AlignedCrops]), runs, itemsPerRun: 1));
+        timings.Add(StageTimer.Measure("embed + flip", "1 face", () => pipeline.Embedder.EmbedFaces([face.AlignedCrops], flip: true), runs, itemsPerRun: 1));
 
         var crops = RealCrops(pipeline, examples);
         foreach (int batch in new[] { 1, 8, 32 })
         {
             var slice = Enumerable.Range(0, batch).Select(i => crops[i % crops.Count]).ToArray();
-            timings.Add(StageTimer.Measure("embed throughput", $"batch {batch}", () => pipeline.Embedder.Embed(slice), Math.Max(5, runs * 8 / (batch + 7)), itemsPerRun: batch));
+            timings.Add(StageTimer.Measure("embed throughput", $"batch {batch}", () => pipeline.Embedder.EmbedFaces(slice), Math.Max(5, runs * 8 / (batch + 7)), itemsPerRun: batch));
         }
         foreach (int batch in new[] { 8, 32 })
         {
             var slice = Enumerable.Range(0, batch).Select(i => crops[i % crops.Count]).ToArray();
-            timings.Add(StageTimer.Measure("embed throughput + flip", $"batch {batch}", () => pipeline.Embedder.Embed(slice, flip: true), Math.Max(5, runs * 8 / (batch + 7)), itemsPerRun: batch));
+            timings.Add(StageTimer.Measure("embed throughput + flip", $"batch {batch}", () => pipeline.Embedder.EmbedFaces(slice, flip: true), Math.Max(5, runs * 8 / (batch + 7)), itemsPerRun: batch));
         }
 
         timings.Add(BatcherThroughput(pipeline, crops, callers: 32, requestsPerCaller: Math.Max(4, runs / 4)));
@@ -60,7 +61,7 @@ public sealed class PipelineBenchmark(string packDirectory, string examples, int
     }
 
     /// <summary>Faces/s through the <see cref="EmbeddingBatcher"/> with many callers sending one crop each, concurrently.</summary>
-    private static StageTimer.Timing BatcherThroughput(FacePipeline pipeline, IReadOnlyList<RgbImage> crops, int callers, int requestsPerCaller)
+    private static StageTimer.Timing BatcherThroughput(FacePipeline pipeline, IReadOnlyList<IReadOnlyList<RgbImage>> crops, int callers, int requestsPerCaller)
     {
         var batcher = new EmbeddingBatcher(pipeline.Embedder, new BatchingOptions());
         try
@@ -68,7 +69,7 @@ public sealed class PipelineBenchmark(string packDirectory, string examples, int
             async Task Caller(int id)
             {
                 for (int r = 0; r < requestsPerCaller; r++)
-                    await batcher.EmbedAsync([crops[(id + r) % crops.Count]], flip: false);
+                    await batcher.EmbedFacesAsync([crops[(id + r) % crops.Count]], flip: false);
             }
             Task.WhenAll(Enumerable.Range(0, callers).Select(i => Task.Run(() => Caller(i)))).GetAwaiter().GetResult(); // warm-up
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -83,10 +84,11 @@ public sealed class PipelineBenchmark(string packDirectory, string examples, int
         }
     }
 
-    private static List<RgbImage> RealCrops(FacePipeline pipeline, string examples) =>
+    /// <summary>Each real face's crops (one per alignment the pack's embedders need).</summary>
+    private static List<IReadOnlyList<RgbImage>> RealCrops(FacePipeline pipeline, string examples) =>
         Directory.GetFiles(examples, "*.jpg").Order(StringComparer.Ordinal)
             .SelectMany(p => pipeline.Detect(ImageDecoder.Decode(File.ReadAllBytes(p))))
-            .Select(f => f.AlignedCrop).ToList();
+            .Select(f => f.AlignedCrops).ToList();
 
     /// <summary>A 250×250 JPEG around the photo's face, framed as LFW frames its photos (the face about a third of the side).</summary>
     private static byte[] Lfw250(string path, FacePipeline pipeline)

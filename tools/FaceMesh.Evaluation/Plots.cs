@@ -48,6 +48,34 @@ public static class Plots
         plot.SavePng(path, 800, 600);
     }
 
+    /// <summary>
+    /// DET curves (ISO/IEC 19795-1): false non-match rate against false match rate, both on log axes, so the low-error
+    /// corner where a deployment operates is spread out rather than squeezed against the ROC's top edge.
+    /// </summary>
+    public static void Det(string path, IEnumerable<(string Label, RocCurve Curve)> curves, string title)
+    {
+        var plot = NewPlot();
+        foreach (var (label, curve) in curves)
+        {
+            var points = curve.Points().Where(p => p.Far > 0 && p.Tar < 1).ToArray();
+            var line = plot.Add.ScatterLine(points.Select(p => Math.Log10(p.Far)).ToArray(), points.Select(p => Math.Log10(1 - p.Tar)).ToArray());
+            line.LegendText = label;
+            line.LineWidth = 2;
+        }
+        foreach (var axis in new ScottPlot.IAxis[] { plot.Axes.Bottom, plot.Axes.Left })
+            axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                IntegerTicksOnly = true,
+                LabelFormatter = x => $"1e{x:0}",
+            };
+        plot.Title(title);
+        plot.XLabel("False match rate (log)");
+        plot.YLabel("False non-match rate (log)");
+        plot.ShowLegend(Alignment.UpperRight);
+        plot.SavePng(path, 800, 600);
+    }
+
     public static void PrecisionRecall(string path, IEnumerable<(string Label, double[] Recall, double[] Precision)> curves, string title)
     {
         var plot = NewPlot();

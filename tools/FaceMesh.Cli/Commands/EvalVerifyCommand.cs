@@ -31,6 +31,10 @@ public sealed class EvalVerifyCommand : Command<EvalVerifyCommand.Settings>
         [Description("Write the ROC curve as a PNG.")]
         public string? Plot { get; init; }
 
+        [CommandOption("--det <OUT_PNG>")]
+        [Description("Write the DET curve (false non-match against false match rate, log axes) as a PNG.")]
+        public string? Det { get; init; }
+
         [CommandOption("--errors <DIR>")]
         [Description("Draw the wrongly answered pairs (at the mean 10-fold threshold), worst first, as PNGs in DIR.")]
         public string? Errors { get; init; }
@@ -65,6 +69,9 @@ public sealed class EvalVerifyCommand : Command<EvalVerifyCommand.Settings>
         if (settings.Plot is not null)
             Plots.Roc(settings.Plot, [($"{pipeline.ModelId} ({report.AccuracyMean * 100:F2} %)", roc)],
                       $"ROC, {Path.GetFileName(Path.GetFullPath(settings.Root))} ({report.Pairs} pairs)");
+        if (settings.Det is not null)
+            Plots.Det(settings.Det, [($"{pipeline.ModelId} ({report.AccuracyMean * 100:F2} %)", roc)],
+                      $"DET, {Path.GetFileName(Path.GetFullPath(settings.Root))} ({report.Pairs} pairs)");
         if (settings.Errors is not null)
             PairErrors.Draw(pipeline, pairs, embeddings, report.FoldThresholds.Average(), settings.Errors);
         return 0;
