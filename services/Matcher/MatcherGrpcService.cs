@@ -123,7 +123,13 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges change
         // Answer a little before the caller's deadline, so it gets `pending` rather than DEADLINE_EXCEEDED.
         var until = DateTime.UtcNow + MaxAwait;
         if (context.Deadline != DateTime.MaxValue)
-            until = new DateTime(Math.Min(until.Ticks, context.Deadline.ToUniversalTime().Ticks - TimeSpan.FromMilliseconds(100).Ticks), DateTimeKind.Utc);
+        {
+            // Answer "not yet" before the caller's deadline, with room for the answer to travel on a busy machine:
+            // a tenth of the time allowed, at least 250 ms, at most 1 s.
+            var allowed = context.Deadline.ToUniversalTime() - DateTime.UtcNow;
+            var margin = TimeSpan.FromTicks(Math.Clamp(allowed.Ticks / 10, TimeSpan.FromMilliseconds(250).Ticks, TimeSpan.FromSeconds(1).Ticks));
+            until = new DateTime(Math.Min(until.Ticks, context.Deadline.ToUniversalTime().Ticks - margin.Ticks), DateTimeKind.Utc);
+        }
         string[] pending = request.FaceIds.Distinct().ToArray();
         try
         {

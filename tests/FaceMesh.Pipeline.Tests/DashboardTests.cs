@@ -168,7 +168,7 @@ public sealed class DashboardTests
             Assert.True(empty.Count == 0, "Panels without data:\n" + string.Join("\n", empty));
             Assert.True(broken.Count == 0, "Rules that do not evaluate:\n" + string.Join("\n", broken));
             Assert.Equal(26, panels);
-            Assert.Equal(11, loaded.Length);
+            Assert.Equal(12, loaded.Length);
         }
         finally
         {

@@ -101,7 +101,14 @@ public sealed class EnrollmentBusTests(BusFleet fleet) : IClassFixture<BusFleet>
     {
         var request = new AwaitFacesRequest { Gallery = Ref(gallery), Absent = absent };
         request.FaceIds.Add(faceIds);
-        return (await Matcher(matcher).AwaitFacesAsync(request, deadline: DateTime.UtcNow.AddSeconds(seconds))).Done;
+        try
+        {
+            return (await Matcher(matcher).AwaitFacesAsync(request, deadline: DateTime.UtcNow.AddSeconds(seconds))).Done;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded)
+        {
+            return false; // not done in time (on a loaded machine the "not yet" answer itself can miss a short deadline)
+        }
     }
 
     private void SkipWithoutBroker() => Skip.If(fleet.SkipReason is not null, fleet.SkipReason);
@@ -260,13 +267,11 @@ public sealed class EnrollmentBusTests(BusFleet fleet) : IClassFixture<BusFleet>
             await fleet.Publish([.. deleted, .. enrolled, .. enrolled, .. again]);
             Assert.True(await Await(matchers[0], "bus-order", again.Select(e => e.FaceId)), "the enrollments after the deletions were applied");
             var client = Matcher(matchers[0]);
-            var contains = await client.AwaitFacesAsync(new AwaitFacesRequest { Gallery = Ref("bus-order"), FaceIds = { enrolled.Select(e => e.FaceId) } },
-                deadline: DateTime.UtcNow.AddSeconds(2));
-            Console.WriteLine($"Reordered events ({matchers.Count} Matcher(s), {(store.Length > 0 ? "Qdrant" : "embedded")}): " +
-                              $"{60 - contains.Pending.Count} of 60 faces enrolled before their subject's deletion came back; {again.Length} later enrollments kept");
-            Assert.Equal(60, contains.Pending.Count); // none of the faces enrolled before the deletions is stored
             var stats = await client.GetGalleryStatsAsync(new GetGalleryStatsRequest { Gallery = Ref("bus-order") });
-            Assert.Equal((31L, 31L), (stats.Subjects, stats.Faces)); // the anchor and the 30 enrolled again
+            Console.WriteLine($"Reordered events ({matchers.Count} Matcher(s), {(store.Length > 0 ? "Qdrant" : "embedded")}): " +
+                              $"{stats.Faces - 31} of 60 faces enrolled before their subject's deletion came back; {again.Length} later enrollments kept");
+            Assert.Equal((31L, 31L), (stats.Subjects, stats.Faces)); // the anchor and the 30 enrolled again: none of the 60 old faces
+            Assert.False(await Await(matchers[0], "bus-order", enrolled.Select(e => e.FaceId), seconds: 2));
         }
         finally
         {
