@@ -111,7 +111,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     {
         if (faces.Count == 0)
             return Task.CompletedTask;
-        faces = Stamped(faces);
+        faces = EnrolledFace.Stamped(faces);
         lock (_writes)
         {
             // A face of a subject deleted at or after its enrollment stays deleted (an event that arrives late).
@@ -125,15 +125,6 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         }
         SnapshotIfDue();
         return Task.CompletedTask;
-    }
-
-    /// <summary>Faces without an enrollment time get the store's clock (every face needs one for the tombstones).</summary>
-    internal static IReadOnlyList<EnrolledFace> Stamped(IReadOnlyList<EnrolledFace> faces)
-    {
-        if (faces.All(f => f.EnrolledAtMs != 0))
-            return faces;
-        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        return faces.Select(f => f.EnrolledAtMs == 0 ? f with { EnrolledAtMs = now } : f).ToArray();
     }
 
     public Task<int> DeleteSubjectAsync(GalleryKey gallery, string subjectId, long deletedAtMs = 0, CancellationToken cancellation = default)

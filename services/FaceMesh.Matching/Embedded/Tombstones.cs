@@ -23,7 +23,7 @@ public sealed class Tombstones
         _deletedAt.TryGetValue((gallery, subjectId), out long at) ? at : null;
 
     /// <summary>True when the face's subject was deleted at or after the face was enrolled.</summary>
-    public bool Buries(GalleryKey gallery, EnrolledFace face) => DeletedAt(gallery, face.SubjectId) is { } at && face.EnrolledAtMs <= at;
+    public bool Buries(GalleryKey gallery, EnrolledFace face) => face.IsBuriedBy(DeletedAt(gallery, face.SubjectId));
 
     public IReadOnlyList<(GalleryKey Gallery, string SubjectId, long DeletedAtMs)> All() =>
         _deletedAt.Select(kv => (kv.Key.Gallery, kv.Key.Subject, kv.Value))

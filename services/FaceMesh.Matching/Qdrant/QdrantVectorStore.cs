@@ -58,6 +58,8 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
 
     private static Guid TombstoneId(GalleryKey gallery, string subjectId) => PointId("tombstone\n" + gallery.Tenant + "\n" + gallery.Gallery + "\n" + subjectId);
 
+    private static long? At(Dictionary<string, long> deletedAt, string subjectId) => deletedAt.TryGetValue(subjectId, out long at) ? at : null;
+
     /// <summary>When each of these subjects was last deleted (subjects never deleted are absent).</summary>
     private async Task<Dictionary<string, long>> DeletedAtOf(GalleryKey gallery, IEnumerable<string> subjects, CancellationToken cancellation)
     {
@@ -142,14 +144,14 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
     {
         if (faces.Count == 0)
             return;
-        faces = Embedded.EmbeddedVectorStore.Stamped(faces);
+        faces = EnrolledFace.Stamped(faces);
         var binding = await Find(gallery, cancellation);
         string model = binding?.ModelId ?? faces[0].ModelId;
         int dimension = binding?.Dimension ?? faces[0].Embedding.Length;
         foreach (var face in faces)
             face.CheckFits(gallery, model, dimension);
         var deleted = await DeletedAtOf(gallery, faces.Select(f => f.SubjectId), cancellation);
-        faces = faces.Where(f => !(deleted.TryGetValue(f.SubjectId, out long at) && f.EnrolledAtMs <= at)).ToArray();
+        faces = faces.Where(f => !f.IsBuriedBy(At(deleted, f.SubjectId))).ToArray();
         if (faces.Count == 0)
             return; // every face's subject was deleted after it was enrolled
         binding ??= await Bind(gallery, model, dimension, cancellation);
@@ -167,7 +169,7 @@ public sealed class QdrantVectorStore : IVectorStore, IDisposable
         // Another Matcher may have applied a deletion between the check and the write: its erase ran before these points
         // existed, so they are erased here.
         var after = await DeletedAtOf(gallery, faces.Select(f => f.SubjectId), cancellation);
-        var buried = faces.Where(f => after.TryGetValue(f.SubjectId, out long at) && f.EnrolledAtMs <= at).Select(f => PointId(f.FaceId)).ToArray();
+        var buried = faces.Where(f => f.IsBuriedBy(At(after, f.SubjectId))).Select(f => PointId(f.FaceId)).ToArray();
         if (buried.Length > 0)
             await Call(() => _client.DeleteAsync(binding.Collection, buried, wait: true, cancellationToken: cancellation));
     }
