@@ -127,6 +127,8 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
         using var span = PipelineTelemetry.Source.StartActivity("embed.batch", ActivityKind.Internal, parentContext: default, links: links);
         span?.SetTag("facemesh.batch_size", batch.Sum(i => i.Flip ? 2 : 1));
         span?.SetTag("facemesh.queue_wait_ms", wait.TotalMilliseconds);
+        var done = new List<(TaskCompletionSource<float[]> Result, float[] Vector)>(batch.Count);
+        Exception? failure = null;
         try
         {
             // Crops with and without flip augmentation go through the model in their own runs.
@@ -135,19 +137,31 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
                 var items = group.ToArray();
                 var vectors = _embedder.EmbedFaces(items.Select(i => i.Crops).ToArray(), group.Key);
                 for (int i = 0; i < items.Length; i++)
-                    items[i].Result.TrySetResult(vectors[i]);
+                    done.Add((items[i].Result, vectors[i]));
             }
         }
         catch (Exception e)
         {
-            foreach (var item in batch)
-                item.Result.TrySetException(e);
+            failure = e;
         }
         finally
         {
             Interlocked.Add(ref _pending, -batch.Count);
         }
-        BatchCompleted?.Invoke(new BatchCompleted(batch.Sum(i => i.Flip ? 2 : 1), wait, Stopwatch.GetElapsedTime(start)));
+        try
+        {
+            // Reported before the callers get their vectors: whoever awaits a result finds its batch already counted.
+            BatchCompleted?.Invoke(new BatchCompleted(batch.Sum(i => i.Flip ? 2 : 1), wait, Stopwatch.GetElapsedTime(start)));
+        }
+        finally
+        {
+            if (failure is null)
+                foreach (var (result, vector) in done)
+                    result.TrySetResult(vector);
+            else
+                foreach (var item in batch)
+                    item.Result.TrySetException(failure);
+        }
     }
 
     public async ValueTask DisposeAsync()
