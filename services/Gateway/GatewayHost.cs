@@ -1,6 +1,8 @@
 using FaceMesh.Gateway.Security;
 using FaceMesh.Hosting;
 using FaceMesh.Messaging;
+using Grpc.Net.Client.Balancer;
+using Grpc.Net.Client.Configuration;
 using MassTransit;
 
 namespace FaceMesh.Gateway;
@@ -12,8 +14,19 @@ public static class GatewayHost
     public const int MaxMessageBytes = 32 * 1024 * 1024;
 
     /// <summary>Internal calls are retried on UNAVAILABLE (all are idempotent), within the caller's deadline.</summary>
-    private static readonly Grpc.Net.Client.Configuration.ServiceConfig RetryOnUnavailable =
+    private static readonly ServiceConfig RetryOnUnavailable =
         FaceMesh.Client.RetryPolicies.OnUnavailable(maxAttempts: 4, initialBackoff: TimeSpan.FromMilliseconds(100));
+
+    /// <summary>The same, with each call sent to the next ready instance (a retry too, so it lands on another one).</summary>
+    private static readonly ServiceConfig RetryOnUnavailableRoundRobin = WithRoundRobin(RetryOnUnavailable);
+
+    private static ServiceConfig WithRoundRobin(ServiceConfig retry)
+    {
+        var config = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } };
+        foreach (var method in retry.MethodConfigs)
+            config.MethodConfigs.Add(method);
+        return config;
+    }
 
     public static WebApplication Build(string[] args) => Build(args, sharedBus: null);
 
@@ -39,9 +52,16 @@ public static class GatewayHost
         builder.Services.AddSingleton<FleetTokenClientInterceptor>();
         builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = options.MaxRequestBytes).AddJsonTranscoding()
             .AddServiceOptions<FaceMeshGrpcService>(o => o.Interceptors.Add<GatewayGuard>());
-        AddClient<Contracts.V1.Detector.DetectorClient>(builder, "Detector", options.DetectorAddress);
-        AddClient<Contracts.V1.Embedder.EmbedderClient>(builder, "Embedder", options.EmbedderAddress);
-        AddClient<Contracts.V1.Matcher.MatcherClient>(builder, "Matcher", options.MatcherAddress);
+        var fleet = new[]
+        {
+            FleetAddress.Parse("Detector", $"{GatewayOptions.Section}:{nameof(GatewayOptions.DetectorAddress)}", options.DetectorAddress),
+            FleetAddress.Parse("Embedder", $"{GatewayOptions.Section}:{nameof(GatewayOptions.EmbedderAddress)}", options.EmbedderAddress),
+            FleetAddress.Parse("Matcher", $"{GatewayOptions.Section}:{nameof(GatewayOptions.MatcherAddress)}", options.MatcherAddress),
+        };
+        AddResolvers(builder, fleet, TimeSpan.FromSeconds(options.ResolveIntervalSeconds));
+        AddClient<Contracts.V1.Detector.DetectorClient>(builder, fleet[0]);
+        AddClient<Contracts.V1.Embedder.EmbedderClient>(builder, fleet[1]);
+        AddClient<Contracts.V1.Matcher.MatcherClient>(builder, fleet[2]);
         builder.Services.AddSingleton<ModelThresholds>();
         builder.Services.AddSingleton<EnrollmentWriter>();
         builder.AddValidatedOptions<BusOptions>(BusOptions.Section);
@@ -71,17 +91,33 @@ public static class GatewayHost
         return app;
     }
 
-    private static void AddClient<TClient>(WebApplicationBuilder builder, string service, string address) where TClient : class =>
-        builder.Services.AddGrpcClient<TClient>(client => client.Address = Uri.TryCreate(address, UriKind.Absolute, out var uri) ? uri : new Uri("http://invalid"))
+    /// <summary>
+    /// <c>dns:</c> addresses are re-resolved on a timer as well as on a failed connection: a healthy channel never
+    /// asks again by itself, and new pods would wait for a failure to get calls. Fixed lists resolve to themselves.
+    /// </summary>
+    private static void AddResolvers(WebApplicationBuilder builder, IReadOnlyList<FleetAddress> fleet, TimeSpan every)
+    {
+        builder.Services.AddSingleton<ResolverFactory>(new DnsResolverFactory(every));
+        var lists = fleet.Where(a => a.ChannelAddress.Scheme == FleetAddress.FixedListScheme)
+            .ToDictionary(a => a.ChannelAddress.AbsolutePath.Trim('/'), a => a.FixedAddresses!);
+        builder.Services.AddSingleton<ResolverFactory>(new StaticResolverFactory(uri => lists[uri.AbsolutePath.Trim('/')]));
+    }
+
+    private static void AddClient<TClient>(WebApplicationBuilder builder, FleetAddress address) where TClient : class =>
+        builder.Services.AddGrpcClient<TClient>(client => client.Address = address.ChannelAddress)
             .AddInterceptor<FleetTokenClientInterceptor>()
             .AddInterceptor(provider =>
             {
                 var log = provider.GetRequiredService<ILoggerFactory>().CreateLogger<InternalCallErrors>();
-                return new InternalCallErrors(service, message => log.LogWarning("{Message}", message));
+                return new InternalCallErrors(address.Service, message => log.LogWarning("{Message}", message));
             })
-            .ConfigureChannel(channel =>
+            .ConfigureChannel((provider, channel) =>
             {
-                channel.ServiceConfig = RetryOnUnavailable;
+                channel.ServiceProvider = provider; // the resolvers above
+                channel.ServiceConfig = address.Balanced ? RetryOnUnavailableRoundRobin : RetryOnUnavailable;
+                // dns: and static: addresses carry no http/https scheme to tell the channel it is cleartext.
+                if (address.ChannelAddress.Scheme != Uri.UriSchemeHttp)
+                    channel.Credentials = Grpc.Core.ChannelCredentials.Insecure;
                 channel.MaxReceiveMessageSize = MaxMessageBytes;
                 channel.MaxSendMessageSize = MaxMessageBytes;
             });

@@ -7,7 +7,8 @@ public sealed class GatewayOptions
 {
     public const string Section = "Gateway";
 
-    [Required(ErrorMessage = "Gateway:DetectorAddress must be the Detector's gRPC address, e.g. http://127.0.0.1:5010.")]
+    // Each address: http://host:port, dns:///name:port (all its addresses, round robin) or a comma-separated list (FleetAddress).
+    [Required(ErrorMessage = "Gateway:DetectorAddress must be the Detector's gRPC address, e.g. http://127.0.0.1:5010 or dns:///facemesh-detector.facemesh.svc.cluster.local:5010.")]
     public string DetectorAddress { get; set; } = "";
 
     [Required(ErrorMessage = "Gateway:EmbedderAddress must be the Embedder's gRPC address, e.g. http://127.0.0.1:5020.")]
@@ -15,6 +16,13 @@ public sealed class GatewayOptions
 
     [Required(ErrorMessage = "Gateway:MatcherAddress must be the Matcher's gRPC address, e.g. http://127.0.0.1:5030.")]
     public string MatcherAddress { get; set; } = "";
+
+    /// <summary>
+    /// How often a dns: address is resolved again, in seconds (and soon after a connection fails). The gRPC client never
+    /// resolves one name more often than every 15 s.
+    /// </summary>
+    [Range(15, 3600, ErrorMessage = "Gateway:ResolveIntervalSeconds must be between 15 (the gRPC client's own floor) and 3600.")]
+    public double ResolveIntervalSeconds { get; set; } = 15;
 
     /// <summary>The largest request accepted, in bytes (a request with photos); larger ones get RESOURCE_EXHAUSTED.</summary>
     [Range(1024, 256 * 1024 * 1024)]

@@ -61,14 +61,14 @@ public static class TestProcess
             : StartCapturing(Path.Combine(ServiceDirectory, $"FaceMesh.{service}"), settings, output, ServiceDirectory);
 
     /// <summary>Waits until a service process answers /readyz on its HTTP port.</summary>
-    public static async Task WaitReady(int http)
+    public static async Task WaitReady(int http, string host = "127.0.0.1")
     {
         using var client = new HttpClient();
         for (int i = 0; i < 300; i++)
         {
             try
             {
-                if ((await client.GetAsync($"http://127.0.0.1:{http}/readyz")).IsSuccessStatusCode)
+                if ((await client.GetAsync($"http://{host}:{http}/readyz")).IsSuccessStatusCode)
                     return;
             }
             catch (HttpRequestException)
