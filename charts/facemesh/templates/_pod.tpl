@@ -24,7 +24,8 @@ metadata:
     {{- toYaml . | nindent 4 }}
     {{- end }}
   annotations:
-    checksum/config: {{ include "facemesh.checksum" (dict "root" $root "component" $name) }}
+    # Quoted: a hash of digits only would otherwise be read as a number, which an annotation cannot be.
+    checksum/config: {{ include "facemesh.checksum" (dict "root" $root "component" $name) | quote }}
     {{- with $c.podAnnotations }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
