@@ -250,6 +250,7 @@ public sealed class ChartTests(RenderedChart chart) : IClassFixture<RenderedChar
     [InlineData("matcher.replicas=2", "matcher.replicas")]
     [InlineData("detector.resources.limits.memory=1G", "detector.resources.limits.memory: Does not match pattern")] // Mi or Gi only
     [InlineData("gateway.podDisruptionBudget.maxUnavailable=0", "gateway.podDisruptionBudget.maxUnavailable")] // a drain would never finish
+    [InlineData("gateway.settings.resolveIntervalSeconds=5", "gateway.settings.resolveIntervalSeconds: Must be greater than or equal to 15")] // the gRPC client's floor
     [InlineData("gateway.preStopSleepSeconds=40", "gateway.preStopSleepSeconds (40) must be shorter than gateway.terminationGracePeriodSeconds (40)")]
     public void The_values_schema_rejects_a_misspelled_or_wrongly_typed_value(string setting, string expected)
     {
@@ -292,10 +293,10 @@ public sealed class ChartTests(RenderedChart chart) : IClassFixture<RenderedChar
         Assert.Equal("dns:///facemesh-matcher.facemesh.svc.cluster.local:5030", (string)env["Gateway__MatcherAddress"]["value"]!);
         Assert.Equal("15", (string)env["Gateway__ResolveIntervalSeconds"]["value"]!);
 
-        var other = chart.Render("variant-cluster-domain", "--set", "clusterDomain=k8s.example.internal", "--set", "gateway.settings.resolveIntervalSeconds=5");
+        var other = chart.Render("variant-cluster-domain", "--set", "clusterDomain=k8s.example.internal", "--set", "gateway.settings.resolveIntervalSeconds=30");
         var otherEnv = Env(Container(RenderedChart.Named(other, "Deployment", "facemesh-gateway")));
         Assert.Equal("dns:///facemesh-detector.facemesh.svc.k8s.example.internal:5010", (string)otherEnv["Gateway__DetectorAddress"]["value"]!);
-        Assert.Equal("5", (string)otherEnv["Gateway__ResolveIntervalSeconds"]["value"]!);
+        Assert.Equal("30", (string)otherEnv["Gateway__ResolveIntervalSeconds"]["value"]!);
     }
 
     [Fact]
