@@ -18,7 +18,7 @@ public sealed class EmbedderMetrics : IDisposable
     private readonly Histogram<double> _inference;
     private readonly Counter<long> _crops;
 
-    public EmbedderMetrics(IMeterFactory meters, EmbedderModel model)
+    public EmbedderMetrics(IMeterFactory meters, EmbedderModel model, Microsoft.Extensions.Options.IOptions<EmbedderOptions> options)
     {
         _meter = meters.Create(MeterName);
         _batchSize = _meter.CreateHistogram<int>("facemesh.embedder.batch_size", "{crop}", "Crops in one inference batch (a flipped crop counts twice).",
@@ -27,9 +27,12 @@ public sealed class EmbedderMetrics : IDisposable
         _inference = _meter.CreateHistogram<double>("facemesh.embedder.inference_duration", "s", "Model run time of one batch.");
         _crops = _meter.CreateCounter<long>("facemesh.embedder.crops", "{crop}", "Crops embedded.");
         var provider = model.Embedder.Provider.ToString().ToLowerInvariant();
+        // requested differs from provider when CUDA was asked for and the model fell back to the CPU (an alert).
+        var requested = options.Value.Provider.ToString().ToLowerInvariant();
         _meter.CreateObservableGauge("facemesh.embedder.queue_depth", () => model.Batcher.Pending, "{crop}", "Crops queued or in inference.");
-        _meter.CreateObservableGauge("facemesh.embedder.execution_provider", () => new Measurement<int>(1, new KeyValuePair<string, object?>("provider", provider)),
-            description: "1 for the execution provider the model runs on.");
+        _meter.CreateObservableGauge("facemesh.embedder.execution_provider", () => new Measurement<int>(1,
+                new KeyValuePair<string, object?>("provider", provider), new KeyValuePair<string, object?>("requested", requested)),
+            description: "1 for the execution provider the model runs on (and the one configured).");
         model.Batcher.BatchCompleted += Record;
     }
 

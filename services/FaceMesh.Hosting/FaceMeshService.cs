@@ -35,17 +35,20 @@ public static class FaceMeshService
         var builder = WebApplication.CreateBuilder(args);
         builder.AddValidatedOptions<ServiceEndpoints>(ServiceEndpoints.Section);
         var endpoints = builder.Configuration.GetSection(ServiceEndpoints.Section).Get<ServiceEndpoints>() ?? new ServiceEndpoints();
+        var tls = TlsCertificateSource.For(endpoints);
+        if (tls is not null)
+            builder.Services.AddSingleton(tls);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var address = System.Net.IPAddress.Parse(endpoints.Host);
-            var certificate = TlsCertificate(endpoints);
+            var certificate = tls;
             kestrel.Listen(address, endpoints.GrpcPort, listen =>
             {
                 // Cleartext: HTTP/2 only (gRPC without TLS has no ALPN to choose by). TLS: HTTP/2 for gRPC and HTTP/1.1
                 // for the JSON API on the same encrypted port.
                 listen.Protocols = certificate is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
                 if (certificate is not null)
-                    listen.UseHttps(certificate);
+                    listen.UseHttps(https => https.ServerCertificateSelector = (_, _) => certificate.Current);
             });
             kestrel.Listen(address, endpoints.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
@@ -59,19 +62,9 @@ public static class FaceMeshService
         });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<Readiness>("ready");
+        ProcessMetrics.Register();
         AddTelemetry(builder, serviceName);
         return builder;
-    }
-
-    /// <summary>The gRPC port's certificate when <c>Endpoints:TlsCertificateFile</c> and <c>TlsKeyFile</c> are set.</summary>
-    private static System.Security.Cryptography.X509Certificates.X509Certificate2? TlsCertificate(ServiceEndpoints endpoints)
-    {
-        if (endpoints.TlsCertificateFile.Length == 0 && endpoints.TlsKeyFile.Length == 0)
-            return null;
-        if (!File.Exists(endpoints.TlsCertificateFile) || !File.Exists(endpoints.TlsKeyFile))
-            throw new InvalidOperationException($"TLS needs both Endpoints:TlsCertificateFile ('{endpoints.TlsCertificateFile}') and Endpoints:TlsKeyFile " +
-                                                $"('{endpoints.TlsKeyFile}') to be PEM files that exist; set both, or neither for cleartext.");
-        return System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(endpoints.TlsCertificateFile, endpoints.TlsKeyFile);
     }
 
     private static readonly string[] QuietPaths = ["/metrics", "/healthz", "/readyz", "/grpc.health.v1.Health/Check"];
@@ -114,6 +107,8 @@ public static class FaceMeshService
         var httpPort = app.Services.GetRequiredService<IOptions<ServiceEndpoints>>().Value.HttpPort;
         // Port 0 (tests) is only known once the server runs; then any port serves the routes.
         string[] hosts = httpPort == 0 ? ["*"] : [$"*:{httpPort}"];
+        if (app.Services.GetService<TlsCertificateSource>() is { } tls)
+            tls.Log = message => app.Logger.LogWarning("{Message}", message);
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapGet("/healthz", () => Results.Text("ok")).RequireHost(hosts);

@@ -46,7 +46,7 @@ public sealed class RpcMetricsInterceptor(ServiceIdentity identity) : Intercepto
             // "/facemesh.v1.FaceMesh/Verify" → method "Verify"; the grpc service name is the facemesh service's.
             var method = context.Method[(context.Method.LastIndexOf('/') + 1)..];
             Duration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds,
-                new KeyValuePair<string, object?>("service", identity.Name),
+                new KeyValuePair<string, object?>("facemesh_service", identity.Name),
                 new KeyValuePair<string, object?>("method", method),
                 new KeyValuePair<string, object?>("code", code.ToString()));
         }

@@ -28,6 +28,10 @@ public sealed class ServiceEndpoints
     public string TlsCertificateFile { get; set; } = "";
     public string TlsKeyFile { get; set; } = "";
 
+    /// <summary>How often the certificate files are checked for a renewal, in seconds (new connections get the new one).</summary>
+    [Range(1, 86400)]
+    public double TlsReloadSeconds { get; set; } = 60;
+
     /// <summary>
     /// Whether TLS is configured. With TLS the gRPC port speaks HTTP/1.1 too (ALPN), so the JSON API is served over TLS
     /// there; the cleartext HTTP/1.1 port keeps only what probes and Prometheus need.

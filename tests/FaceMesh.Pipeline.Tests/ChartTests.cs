@@ -523,7 +523,10 @@ public sealed class ChartTests(RenderedChart chart) : IClassFixture<RenderedChar
             var endpoint = spec["endpoints"]!.AsArray().Single()!;
             Assert.Equal(("http", "/metrics"), ((string)endpoint["port"]!, (string)endpoint["path"]!));
             Assert.False((bool)endpoint["honorLabels"]!);
-            Assert.Null(endpoint["relabelings"]);
+            // The one relabeling adds facemesh_component (the rules' and dashboards' selector); job and namespace stay the operator's.
+            var relabeling = endpoint["relabelings"]!.AsArray().Single()!;
+            Assert.Equal(["__meta_kubernetes_service_label_app_kubernetes_io_component"], Strings(relabeling["sourceLabels"]));
+            Assert.Equal("facemesh_component", (string)relabeling["targetLabel"]!);
         }
         var rule = chart.OfKind("operator", "PrometheusRule").Single()["metadata"]!;
         Assert.Equal(("monitoring", "kube-prometheus-stack"), ((string)rule["namespace"]!, (string)rule["labels"]!["release"]!));

@@ -83,7 +83,9 @@ public sealed class TelemetryTests(LoopbackFleet fleet) : IClassFixture<Loopback
     {
         await fleet.Client.VerifyAsync(new VerifyRequest { Probe = Photo("obama.jpg"), ReferenceImage = Photo("obama2.jpg") });
         var gateway = await fleet.Gateway.Http.GetStringAsync("/metrics");
-        Assert.Matches(new Regex("facemesh_rpc_server_duration_seconds_bucket\\{[^}]*code=\"OK\"[^}]*method=\"Verify\"[^}]*service=\"facemesh-gateway\""), gateway);
+        // The service's own label is facemesh_service, never "service": a Kubernetes scrape sets service to the Service's name.
+        Assert.Matches(new Regex("facemesh_rpc_server_duration_seconds_bucket\\{(?=[^}]*code=\"OK\")(?=[^}]*method=\"Verify\")(?=[^}]*facemesh_service=\"facemesh-gateway\")"), gateway);
+        Assert.DoesNotMatch(new Regex("facemesh_rpc_server_duration_seconds_bucket\\{[^}]*\\bservice="), gateway);
         var detector = await fleet.Detector.Http.GetStringAsync("/metrics");
         Assert.Contains("facemesh_detector_duration_seconds_bucket", detector);
         Assert.Contains("facemesh_detector_faces_bucket", detector);

@@ -5,9 +5,11 @@ namespace FaceMesh.Pipeline.Tests;
 /// <summary>Programs the tests run: to completion (output captured), or in the background (output drained).</summary>
 public static class TestProcess
 {
-    private static ProcessStartInfo Info(string program, IEnumerable<string> arguments, string? workingDirectory)
+    private static ProcessStartInfo Info(string program, IEnumerable<string> arguments, string? workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         if (workingDirectory is not null)
             start.WorkingDirectory = workingDirectory;
         foreach (var argument in arguments)
@@ -26,9 +28,9 @@ public static class TestProcess
     }
 
     /// <summary>Starts the program in the background; its output is drained, so a talkative process never blocks on a full pipe.</summary>
-    public static Process Start(string program, IEnumerable<string> arguments, string? workingDirectory = null)
+    public static Process Start(string program, IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var process = Process.Start(Info(program, arguments, workingDirectory))!;
+        var process = Process.Start(Info(program, arguments, workingDirectory, environment))!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
@@ -55,9 +57,10 @@ public static class TestProcess
 
     /// <summary>A FaceMesh service's apphost (see <see cref="ServiceDirectory"/>).</summary>
     /// <param name="output">Collects every line the service writes; null drains and drops them.</param>
-    public static Process StartService(string service, IEnumerable<string> settings, System.Collections.Concurrent.ConcurrentQueue<string>? output = null) =>
+    public static Process StartService(string service, IEnumerable<string> settings, System.Collections.Concurrent.ConcurrentQueue<string>? output = null,
+                                       IReadOnlyDictionary<string, string>? environment = null) =>
         output is null
-            ? Start(Path.Combine(ServiceDirectory, $"FaceMesh.{service}"), settings, ServiceDirectory)
+            ? Start(Path.Combine(ServiceDirectory, $"FaceMesh.{service}"), settings, ServiceDirectory, environment)
             : StartCapturing(Path.Combine(ServiceDirectory, $"FaceMesh.{service}"), settings, output, ServiceDirectory);
 
     /// <summary>Waits until a service process answers /readyz on its HTTP port.</summary>

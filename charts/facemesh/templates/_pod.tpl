@@ -130,6 +130,8 @@ spec:
         - { name: Detector__DecodeBudgetMegabytes, value: {{ $c.decodeBudgetMegabytes | quote }} }
         {{- else if eq $name "embedder" }}
         - { name: Embedder__Pack, value: "{{ $v.models.mountPath }}/{{ $v.models.pack }}" }
+        # CUDA on the GPU pool; without a usable GPU the model falls back to the CPU and FaceMeshEmbedderOnCpu fires.
+        - { name: Embedder__Provider, value: {{ ternary "Cuda" "Cpu" $gpu | quote }} }
         {{- else if eq $name "matcher" }}
         - { name: Matcher__Store, value: {{ $c.store | quote }} }
         {{- if $embedded }}
