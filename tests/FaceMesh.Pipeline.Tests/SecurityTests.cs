@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Security.Claims;
 using System.Text.Json;
 using FaceMesh.Contracts.V1;
@@ -319,6 +320,102 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
         Assert.Equal(StatusCode.Unauthenticated, (await Refused(async () => await embedder.GetModelAsync(new GetModelRequest()))).StatusCode);
         var health = new Grpc.Health.V1.Health.HealthClient(fleet.Matcher.Channel);
         Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status);
+    }
+
+    [Fact]
+    public async Task The_selftest_passes_on_two_photos_of_one_person_and_fails_saying_why_otherwise()
+    {
+        var directory = TestPaths.NewTempDirectory();
+        string key = Path.Combine(directory, "api-key"), wrong = Path.Combine(directory, "wrong-key");
+        File.WriteAllText(key, fleet.Keys["acme-reader"] + "\n");
+        File.WriteAllText(wrong, "fm_not-a-key");
+        async Task<(int Code, string Output)> Run(string keyFile, string reference)
+        {
+            var output = new StringWriter();
+            int code = await SelfTest.RunAsync(["--gateway", fleet.Gateway.GrpcAddress, "--api-key-file", keyFile,
+                "--probe", TestPaths.Example("obama.jpg"), "--reference", TestPaths.Example(reference)], output);
+            return (code, output.ToString());
+        }
+        var (code, text) = await Run(key, "obama2.jpg");
+        Assert.True(code == 0, text);
+        Assert.Matches(@"^selftest passed: Verify through http://127\.0\.0\.1:\d+: score 0\.\d{3}", text);
+        (code, text) = await Run(key, "biden.jpg");
+        Assert.Equal(1, code);
+        Assert.Contains("the two photos were not matched", text);
+        (code, text) = await Run(wrong, "obama2.jpg");
+        Assert.Equal(1, code);
+        Assert.Contains("answered Unauthenticated", text);
+        var missing = new StringWriter();
+        Assert.Equal(1, await SelfTest.RunAsync(["--gateway", fleet.Gateway.GrpcAddress, "--api-key-file", key, "--probe", "/nonexistent.jpg", "--reference", "/nonexistent.jpg"], missing));
+        Assert.Contains("/nonexistent.jpg does not exist", missing.ToString());
+    }
+
+    private static (X509Certificate2 Certificate, string Pem, string Key) SelfSigned(string name, int days)
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest($"CN={name}", rsa,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        names.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(days));
+        return (certificate, certificate.ExportCertificatePem(), rsa.ExportPkcs8PrivateKeyPem());
+    }
+
+    [Fact]
+    public async Task A_renewed_certificate_is_served_to_new_connections_without_a_restart_and_a_broken_one_is_ignored()
+    {
+        var (first, firstPem, firstKey) = SelfSigned("facemesh-gateway-first.test", 5);
+        var (renewed, renewedPem, renewedKey) = SelfSigned("facemesh-gateway-renewed.test", 90);
+        var directory = TestPaths.NewTempDirectory();
+        string certFile = Path.Combine(directory, "tls.crt"), keyFile = Path.Combine(directory, "tls.key");
+        File.WriteAllText(certFile, firstPem);
+        File.WriteAllText(keyFile, firstKey);
+        int port = LoopbackService.FreePort(), http = LoopbackService.FreePort();
+        await using var app = GatewayHost.Build([$"--Endpoints:GrpcPort={port}", $"--Endpoints:HttpPort={http}", "--Logging:LogLevel:Default=Warning",
+            $"--Endpoints:TlsCertificateFile={certFile}", $"--Endpoints:TlsKeyFile={keyFile}", "--Endpoints:TlsReloadSeconds=1", $"--Fleet:Token={SecuredFleet.FleetTokenValue}",
+            $"--Gateway:DetectorAddress={fleet.Detector.GrpcAddress}", $"--Gateway:EmbedderAddress={fleet.Embedder.GrpcAddress}",
+            $"--Gateway:MatcherAddress={fleet.Matcher.GrpcAddress}", $"--Gateway:Auth:ApiKeysFile={fleet.KeysFile}"]);
+        await app.StartAsync();
+        try
+        {
+            // What a new connection is shown (each call on a fresh channel: a TLS handshake of its own).
+            async Task<string> Presented()
+            {
+                string? seen = null;
+                var handler = new SocketsHttpHandler();
+                handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) => { seen = presented?.GetCertHashString(); return true; };
+                using var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"https://127.0.0.1:{port}", new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = handler });
+                await new Contracts.V1.FaceMesh.FaceMeshClient(channel).ListGalleriesAsync(new ListGalleriesRequest(), fleet.AsKey("acme-reader"));
+                return seen!;
+            }
+            async Task<string> Expiry()
+            {
+                using var plain = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}") };
+                return PrometheusText.Sample(await plain.GetStringAsync("/metrics"), "facemesh_tls_certificate_expiry_timestamp_seconds").ToString("F0");
+            }
+            Assert.Equal(first.GetCertHashString(), await Presented());
+            Assert.Equal(first.NotAfter.ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalSeconds.ToString("F0"), await Expiry());
+
+            // A half-written renewal (the certificate of one pair, the key of another) is refused; the old one stays.
+            File.WriteAllText(certFile, renewedPem);
+            await Task.Delay(TimeSpan.FromSeconds(2.5));
+            Assert.Equal(first.GetCertHashString(), await Presented());
+
+            // The complete renewal is picked up within the poll interval.
+            File.WriteAllText(keyFile, renewedKey);
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (await Presented() != renewed.GetCertHashString())
+            {
+                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(10), "The renewed certificate was not served within 10 s.");
+                await Task.Delay(200);
+            }
+            Assert.Equal(renewed.NotAfter.ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalSeconds.ToString("F0"), await Expiry());
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
     }
 
     [Fact]
