@@ -61,6 +61,9 @@ public sealed class ModelPackInstaller(string cacheDirectory, Action<string>? lo
                     var graph = TfGraphRepairs.Apply(TfjsGraphModel.Load(Path.Combine(packDirectory, derived.From)), derived.Repairs);
                     TfToOnnx.Write(TfToOnnx.Convert(graph, new TfjsImportOptions { Outputs = derived.Outputs }), target);
                     break;
+                case DerivedTransform.UltraLightAnySize:
+                    AnySizeDetector.Cut(Path.Combine(packDirectory, derived.From), target);
+                    break;
                 case DerivedTransform.FaceApiDlib:
                     TfToOnnx.Write(TfToOnnx.Convert(DlibResNet.Load(Path.Combine(packDirectory, derived.From))), target);
                     break;

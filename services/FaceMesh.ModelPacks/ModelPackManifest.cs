@@ -107,6 +107,8 @@ public enum DerivedTransform
     TfjsGraph,
     /// <summary>dlib's face recognition ResNet from face-api's weights manifest and shards (<see cref="FaceApi.DlibResNet"/>).</summary>
     FaceApiDlib,
+    /// <summary>The Ultra-Light detector cut before its fixed-size prior decoding, for any input size (<see cref="Onnx.AnySizeDetector"/>).</summary>
+    UltraLightAnySize,
 }
 
 /// <summary>A model file written by <c>facemesh train</c> (its run is named in <see cref="Source"/>).</summary>
@@ -144,6 +146,11 @@ public sealed record DetectorSpec
     public float NmsIouThreshold { get; init; } = 0.4f;
     /// <summary>Candidates kept (best first) before NMS.</summary>
     public int TopK { get; init; } = 750;
+    /// <summary>
+    /// The detector's graph for any input size (a derived file: <see cref="DerivedTransform.UltraLightAnySize"/>): the
+    /// crowd mode runs it at the photo's own resolution. Null: the crowd mode tiles the fixed-size graph.
+    /// </summary>
+    public string? AnySizeFile { get; init; }
 }
 
 public sealed record LandmarkSpec

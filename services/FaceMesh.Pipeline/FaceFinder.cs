@@ -15,6 +15,7 @@ public sealed class FaceFinder : IDisposable
 {
     private readonly IFaceDetector _detector;
     private readonly MultiScaleDetector _pyramid;
+    private readonly IFaceDetector _crowd;
     private readonly PaddedDetector? _padded;
     private readonly LandmarkModel? _landmarks;
     private readonly FaceMeshModel? _mesh;
@@ -27,11 +28,15 @@ public sealed class FaceFinder : IDisposable
         var m = pack.Manifest;
         _detector = m.Detector.Kind switch
         {
-            DetectorKind.UltraLight => new UltraLightDetector(pack.PathOf(m.Detector.File), m.Detector, options.Inference, log),
+            DetectorKind.UltraLight => new UltraLightDetector(pack, m.Detector, options.Inference, log),
             DetectorKind.BlazeFace => new BlazeFaceDetector(pack.PathOf(m.Detector.File), m.Detector, options.Inference, log),
             _ => throw new ModelFileException($"Unknown detector kind '{m.Detector.Kind}' in pack '{m.Name}'."),
         };
+        // The crowd mode: one full-resolution pass where the detector takes any size, else a pyramid of tiles.
         _pyramid = new MultiScaleDetector(_detector, options.MultiScaleOptions, m.Detector.NmsIouThreshold);
+        _crowd = _detector is IAnySizeDetector { AnySize: true } anySize && options.MultiScaleOptions.Strategy == CrowdStrategy.FullResolution
+            ? new CrowdDetector(anySize, options.MultiScaleOptions, m.Detector.NmsIouThreshold)
+            : _pyramid;
         _padded = options.PaddedRetryBorder is { } border ? new PaddedDetector(_detector, border) : null;
         _landmarks = m.Landmarks is null || options.Landmarks == LandmarkChoice.FaceMesh
             ? null : new LandmarkModel(pack.PathOf(m.Landmarks.File), m.Landmarks, options.Inference, log, options.AntiAliasedAlignment);
@@ -56,7 +61,7 @@ public sealed class FaceFinder : IDisposable
     /// </summary>
     public IReadOnlyList<Face> Detect(RgbImage image, bool? multiScale = null, float? scoreThreshold = null, int maxFaces = int.MaxValue)
     {
-        var detector = multiScale ?? Options.MultiScale ? _pyramid : _detector;
+        var detector = multiScale ?? Options.MultiScale ? _crowd : _detector;
         IReadOnlyList<DetectedFace> detections;
         using (var span = PipelineTelemetry.Source.StartActivity("detect"))
         {
@@ -94,7 +99,7 @@ public sealed class FaceFinder : IDisposable
 
     /// <summary>Raw detections (boxes, scores, keypoints), without landmarks or alignment: for detection benchmarks.</summary>
     public IReadOnlyList<DetectedFace> DetectBoxes(RgbImage image, bool? multiScale = null, float? scoreThreshold = null) =>
-        (multiScale ?? Options.MultiScale ? _pyramid : _detector).Detect(image, scoreThreshold ?? Options.ScoreThreshold);
+        (multiScale ?? Options.MultiScale ? _crowd : _detector).Detect(image, scoreThreshold ?? Options.ScoreThreshold);
 
     /// <summary>
     /// The face a photo of one person is of: the largest, most central among the confident ones
@@ -117,7 +122,8 @@ public sealed class FaceFinder : IDisposable
         var faces = Options.PaddedPrimaryPass && _padded is not null ? DetectWithBorder(image) : Detect(image);
         if (faces.Count == 0 && Options.RetryScoreThreshold is { } retry)
         {
-            faces = Detect(image, multiScale: true, scoreThreshold: retry);
+            // The pyramid, whatever the crowd mode: this retry's settings were chosen with it (celeba-dev, cfp-dev).
+            faces = Describe(image, _pyramid, retry);
             if (faces.Count == 0 && _padded is not null)
                 faces = Describe(image, _padded, retry);
         }

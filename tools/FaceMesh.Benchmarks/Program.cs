@@ -47,6 +47,19 @@ if (args.Contains("--decode"))
     File.WriteAllText(decodeJson, JsonSerializer.Serialize(new { cores = Environment.ProcessorCount, rows = decodeRows }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
     return 0;
 }
+if (args.Contains("--crowd"))
+{
+    var crowdRows = new CrowdBenchmark(Arg("--pack", Path.Combine(root, "deploy", "models", "default")),
+        Arg("--wider", Path.Combine(root, "..", "shared", "datasets", "wider-dev", "images")), int.Parse(Arg("--runs", "9"))).Run();
+    var crowdTable = new Table().AddColumns("photo", "mode", "median ms", "p90 ms", "faces").Title($"Faces in a crowd photo, {Environment.ProcessorCount} cores, one thread");
+    foreach (var r in crowdRows)
+        crowdTable.AddRow(r.Photo, Markup.Escape(r.Mode), $"{r.MedianMs:F0}", $"{r.P90Ms:F0}", $"{r.Faces}");
+    AnsiConsole.Write(crowdTable);
+    var crowdJson = Arg("--json", Path.Combine(root, "artifacts", "bench", "crowd.json"));
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(crowdJson))!);
+    File.WriteAllText(crowdJson, JsonSerializer.Serialize(new { cores = Environment.ProcessorCount, rows = crowdRows }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    return 0;
+}
 var pack = Arg("--pack", Path.Combine(root, "deploy", "models", "default"));
 var examples = Arg("--examples", Path.Combine(root, "..", "shared", "datasets", "examples", "examples"));
 int runs = int.Parse(Arg("--runs", "50"));

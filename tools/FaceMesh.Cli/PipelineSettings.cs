@@ -1,3 +1,4 @@
+using FaceMesh.Pipeline.Detection;
 using System.ComponentModel;
 using FaceMesh.Pipeline;
 using FaceMesh.Pipeline.Runtime;
@@ -59,8 +60,20 @@ public class PipelineSettings : CommandSettings
     public float? PrimaryMargin { get; init; }
 
     [CommandOption("--multi-scale")]
-    [Description("Search an image pyramid of tiles too (crowds, large photos).")]
+    [Description("The crowd mode: look for small faces too (crowds, large photos); see --crowd-strategy.")]
     public bool MultiScale { get; init; }
+
+    [CommandOption("--crowd-strategy <STRATEGY>")]
+    [Description("How the crowd mode looks: full-resolution (the detector at the photo's own size, one run; the default where the pack's detector takes any size) or pyramid (overlapping 320×240 tiles).")]
+    [DefaultValue("full-resolution")]
+    public string CrowdStrategy { get; init; } = "full-resolution";
+
+    private CrowdStrategy Crowd => CrowdStrategy.Replace("-", "").ToLowerInvariant() switch
+    {
+        "fullresolution" => Pipeline.Detection.CrowdStrategy.FullResolution,
+        "pyramid" => Pipeline.Detection.CrowdStrategy.Pyramid,
+        _ => throw new ArgumentException($"--crowd-strategy {CrowdStrategy}: use full-resolution or pyramid."),
+    };
 
     [CommandOption("--score-threshold <SCORE>")]
     [Description("Detector score threshold (default: the pack's).")]
@@ -92,6 +105,7 @@ public class PipelineSettings : CommandSettings
             MeshAboveYaw = MeshAboveYaw,
             PrimaryScoreMargin = PrimaryMargin is { } margin ? (margin < 0 ? null : margin) : options.PrimaryScoreMargin,
             MultiScale = MultiScale,
+            MultiScaleOptions = options.MultiScaleOptions with { Strategy = Crowd },
             ScoreThreshold = ScoreThreshold,
             Inference = options.Inference with { Provider = Provider },
         };

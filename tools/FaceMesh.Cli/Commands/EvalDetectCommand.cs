@@ -59,7 +59,7 @@ public sealed class EvalDetectCommand : Command<EvalDetectCommand.Settings>
         foreach (var r in results)
             table.AddRow(r.Range.Name, r.Range.MaxHeight < float.PositiveInfinity ? $"{r.Range.MinHeight:0}–{r.Range.MaxHeight:0} px" : $"≥ {r.Range.MinHeight:0} px",
                          r.Faces.ToString(), $"{r.AveragePrecision:F4}");
-        AnsiConsole.MarkupLine($"detector [bold]{pipeline.Pack.Manifest.Detector.Kind}[/] ({(settings.MultiScale ? "multi-scale" : "single pass")}), {truth.Count} photos");
+        AnsiConsole.MarkupLine($"detector [bold]{pipeline.Pack.Manifest.Detector.Kind}[/] ({(settings.MultiScale ? $"crowd mode, {settings.CrowdStrategy}" : "single pass")}), {truth.Count} photos");
         AnsiConsole.Write(table);
 
         if (settings.Json is not null)
@@ -76,7 +76,7 @@ public sealed class EvalDetectCommand : Command<EvalDetectCommand.Settings>
             }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         if (settings.Plot is not null)
             Plots.PrecisionRecall(settings.Plot, results.Select(r => ($"{r.Range.Name}: AP {r.AveragePrecision:F3}", r.Recall, r.Precision)),
-                                  $"Detection, {pipeline.Pack.Manifest.Name} pack ({(settings.MultiScale ? "multi-scale" : "single pass")})");
+                                  $"Detection, {pipeline.Pack.Manifest.Name} pack ({(settings.MultiScale ? $"crowd mode, {settings.CrowdStrategy}" : "single pass")})");
         return 0;
     }
 }
