@@ -12,8 +12,7 @@ public static class DetectorHost
         builder.AddValidatedOptions<DetectorOptions>(DetectorOptions.Section);
         builder.Services.AddSingleton<DetectorModel>();
         builder.Services.AddHostedService<DetectorWarmup>();
-        // Photos up to the image limit travel in one message.
-        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(grpc => grpc.MaxReceiveMessageSize = 32 * 1024 * 1024);
+        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(grpc => grpc.MaxReceiveMessageSize = FaceMeshService.MaxInternalMessageBytes);
 
         var app = builder.Build();
         app.MapGrpcService<DetectorGrpcService>();

@@ -12,9 +12,7 @@ public static class EmbedderHost
         builder.AddValidatedOptions<EmbedderOptions>(EmbedderOptions.Section);
         builder.Services.AddSingleton<EmbedderModel>();
         builder.Services.AddSingleton<EmbedderMetrics>();
-        // The crops of every face of a crowd photo travel in one message: 100 faces with a 112-px and a 150-px crop are
-        // about 10 MB, over gRPC's default 4 MB.
-        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(grpc => grpc.MaxReceiveMessageSize = 32 * 1024 * 1024);
+        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(grpc => grpc.MaxReceiveMessageSize = FaceMeshService.MaxInternalMessageBytes);
         builder.Services.AddHostedService<ModelWarmup>();
 
         var app = builder.Build();

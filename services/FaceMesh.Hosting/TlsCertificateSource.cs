@@ -8,8 +8,8 @@ namespace FaceMesh.Hosting;
 /// The gRPC port's certificate, read again when its files change, so a renewed certificate (cert-manager rewrites the
 /// mounted Secret before the old one expires) is served to new connections without a restart. The files are polled
 /// rather than watched: a Secret volume is updated by swapping a symlink, which file watchers miss. A renewal that
-/// does not load (half written, key and certificate not matching) keeps the current certificate and is logged; the
-/// next poll tries again. <c>facemesh_tls_certificate_expiry_timestamp_seconds</c> tells the alert how long is left.
+/// does not load (half written, key and certificate not matching) keeps the current certificate and is logged once; the
+/// files are tried again when they change again. <c>facemesh_tls_certificate_expiry_timestamp_seconds</c> tells the alert how long is left.
 /// </summary>
 public sealed class TlsCertificateSource : IDisposable
 {
@@ -17,7 +17,7 @@ public sealed class TlsCertificateSource : IDisposable
     private readonly string _certificateFile;
     private readonly string _keyFile;
     private readonly Timer _timer;
-    private byte[] _loadedFrom;
+    private byte[] _seen; // the SHA-256 of the files last read, loaded or not
     private X509Certificate2 _current;
 
     /// <summary>Called with a line to log when a renewal loads or fails to.</summary>
@@ -27,7 +27,9 @@ public sealed class TlsCertificateSource : IDisposable
     {
         _certificateFile = certificateFile;
         _keyFile = keyFile;
-        (_current, _loadedFrom) = Load();
+        var files = Read();
+        _current = Load(files);
+        _seen = Fingerprint(files);
         _meter.CreateObservableGauge("facemesh.tls.certificate.expiry_timestamp", () => _current.NotAfter.ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalSeconds,
             "s", "When the certificate served on the gRPC port expires (Unix time).");
         _timer = new Timer(_ => Poll(), null, pollEvery, pollEvery);
@@ -47,27 +49,28 @@ public sealed class TlsCertificateSource : IDisposable
     /// <summary>The certificate a new connection gets.</summary>
     public X509Certificate2 Current => Volatile.Read(ref _current);
 
-    private (X509Certificate2, byte[]) Load()
+    private (byte[] Certificate, byte[] Key) Read() => (File.ReadAllBytes(_certificateFile), File.ReadAllBytes(_keyFile));
+
+    private static byte[] Fingerprint((byte[] Certificate, byte[] Key) files) => SHA256.HashData([.. files.Certificate, .. files.Key]);
+
+    private static X509Certificate2 Load((byte[] Certificate, byte[] Key) files)
     {
-        var certificate = File.ReadAllBytes(_certificateFile);
-        var key = File.ReadAllBytes(_keyFile);
-        var loaded = X509Certificate2.CreateFromPem(System.Text.Encoding.ASCII.GetString(certificate), System.Text.Encoding.ASCII.GetString(key));
+        using var loaded = X509Certificate2.CreateFromPem(System.Text.Encoding.ASCII.GetString(files.Certificate), System.Text.Encoding.ASCII.GetString(files.Key));
         // Kestrel on Linux wants an exportable key it can hand to OpenSSL; a PEM-loaded one is ephemeral.
-        var usable = X509CertificateLoader.LoadPkcs12(loaded.Export(X509ContentType.Pkcs12), null);
-        loaded.Dispose();
-        return (usable, SHA256.HashData([.. certificate, .. key]));
+        return X509CertificateLoader.LoadPkcs12(loaded.Export(X509ContentType.Pkcs12), null);
     }
 
     private void Poll()
     {
         try
         {
-            var fingerprint = SHA256.HashData([.. File.ReadAllBytes(_certificateFile), .. File.ReadAllBytes(_keyFile)]);
-            if (fingerprint.AsSpan().SequenceEqual(_loadedFrom))
+            var files = Read();
+            var fingerprint = Fingerprint(files);
+            if (fingerprint.AsSpan().SequenceEqual(_seen))
                 return;
-            var (renewed, from) = Load();
+            _seen = fingerprint;
+            var renewed = Load(files);
             var old = Interlocked.Exchange(ref _current, renewed);
-            _loadedFrom = from;
             Log?.Invoke($"TLS certificate reloaded from {_certificateFile}: {renewed.Subject}, valid until {renewed.NotAfter.ToUniversalTime():u} (was until {old.NotAfter.ToUniversalTime():u}).");
             // The old certificate may still be in a handshake; it is left to the finaliser.
         }

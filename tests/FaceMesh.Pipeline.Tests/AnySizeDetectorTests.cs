@@ -76,15 +76,9 @@ public sealed class AnySizeDetectorTests
 /// </summary>
 public sealed class CrowdProtocolTests(PipelineFixture fixture) : IClassFixture<PipelineFixture>
 {
-    private static double[] AveragePrecision(FacePipeline pipeline, bool multiScale)
-    {
-        var truth = Evaluation.WiderGroundTruth.Read(Path.Combine(TestPaths.WiderDev, "wider_face_val_bbx_gt.txt"));
-        var detections = new IReadOnlyList<DetectedFace>[truth.Count];
-        Parallel.For(0, truth.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
-            detections[i] = pipeline.DetectBoxes(PipelineFixture.Load(Path.Combine(TestPaths.WiderDev, "images", truth[i].RelativePath)), multiScale, 0.1f));
-        var images = truth.Select((t, i) => (t.Faces, detections[i])).ToArray();
-        return Evaluation.SizeRange.Standard.Select(r => Evaluation.DetectionAveragePrecision.Compute(images, r).AveragePrecision).ToArray();
-    }
+    private static double[] AveragePrecision(FacePipeline pipeline, bool multiScale) =>
+        Evaluation.DetectionAveragePrecision.Evaluate(pipeline, Evaluation.WiderGroundTruth.Read(Path.Combine(TestPaths.WiderDev, "wider_face_val_bbx_gt.txt")),
+            Path.Combine(TestPaths.WiderDev, "images"), 0.1f, multiScale).Select(r => r.AveragePrecision).ToArray();
 
     [Fact]
     public void The_crowd_mode_finds_the_small_faces_of_wider_dev_and_the_single_pass_is_unchanged()

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using FaceMesh.Contracts.V1;
@@ -195,21 +193,6 @@ public sealed class DashboardTests
             static_configs: [{ targets: ["127.0.0.1:{{standIn}}"] }]
         """;
 
-    private static (string Certificate, string Key, X509Certificate2 Served) CertificateExpiringInFiveDays()
-    {
-        using var rsa = RSA.Create(2048);
-        var request = new CertificateRequest("CN=facemesh-gateway.test", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-85), DateTimeOffset.UtcNow.AddDays(5));
-        var directory = TestPaths.NewTempDirectory();
-        string certFile = Path.Combine(directory, "tls.crt"), keyFile = Path.Combine(directory, "tls.key");
-        File.WriteAllText(certFile, certificate.ExportCertificatePem());
-        File.WriteAllText(keyFile, rsa.ExportPkcs8PrivateKeyPem());
-        return (certFile, keyFile, certificate);
-    }
-
     [SkippableFact]
     public async Task Every_panel_returns_data_and_every_alert_fires_on_its_fault_under_the_operators_labels_with_kubernetes_metrics_stood_in()
     {
@@ -217,7 +200,9 @@ public sealed class DashboardTests
         Skip.If(reason is not null, reason);
         var virtualHost = "facemesh-dashboards-" + Guid.NewGuid().ToString("N")[..8];
         RabbitMq.Script("add-vhost", virtualHost);
-        var (certFile, keyFile, served) = CertificateExpiringInFiveDays();
+        var tls = TestCertificate.SelfSigned("facemesh-gateway.test", validFor: TimeSpan.FromDays(5), validSince: TimeSpan.FromDays(85));
+        var served = tls.Certificate;
+        var (certFile, keyFile) = tls.Write();
         await using var fleet = new Fleet(virtualHost, certFile, keyFile);
         using var standIn = new KubernetesMetricsStandIn();
         Process? prometheus = null;
@@ -270,14 +255,7 @@ public sealed class DashboardTests
             Assert.Empty(result.Errors);
 
             // A malformed enrollment event (no embedding): dead-lettered at once (FaceMeshErrorQueueNotEmpty).
-            var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host("127.0.0.1", 5672, virtualHost, h =>
-            {
-                h.Username("guest");
-                h.Password("guest");
-            }));
-            await bus.StartAsync();
-            await bus.Publish(new FaceEnrolled { Tenant = "default", Gallery = "watched", SubjectId = "x", FaceId = "malformed-1", ModelId = "m", Embedding = [], EnrolledAt = DateTimeOffset.UtcNow });
-            await bus.StopAsync();
+            await RabbitMq.Publish(virtualHost, new FaceEnrolled { Tenant = "default", Gallery = "watched", SubjectId = "x", FaceId = "malformed-1", ModelId = "m", Embedding = [], EnrolledAt = DateTimeOffset.UtcNow });
             await Task.Delay(TimeSpan.FromSeconds(4)); // a few more scrapes and rule evaluations
 
             async Task<(bool Ok, JsonElement Result, string Error)> Query(string expr)

@@ -48,25 +48,7 @@ public sealed class BusFleet : IAsyncLifetime
     public Task<LoopbackService> StartReplica() => LoopbackService.Start(MatcherHost.Build, [.. BusSettings, "--Bus:Queue=matcher-b"]);
 
     /// <summary>Publishes events as the Gateway would (for redelivery and failure cases), on a bus of its own.</summary>
-    public async Task Publish(params object[] events)
-    {
-        var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host("127.0.0.1", 5672, VirtualHost, h =>
-        {
-            h.Username("guest");
-            h.Password("guest");
-            h.PublisherConfirmation = true;
-        }));
-        await bus.StartAsync();
-        try
-        {
-            foreach (var e in events)
-                await bus.Publish(e);
-        }
-        finally
-        {
-            await bus.StopAsync();
-        }
-    }
+    public Task Publish(params object[] events) => RabbitMq.Publish(VirtualHost, events);
 
     public async Task DisposeAsync()
     {

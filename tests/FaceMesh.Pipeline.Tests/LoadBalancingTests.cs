@@ -43,13 +43,10 @@ public sealed class LoadBalancingTests
     private sealed class HostsName : IDisposable
     {
         private readonly string _original = File.ReadAllText(HostsFile);
-        private readonly List<string> _addresses = [];
         public string Name { get; } = $"facemesh-detector-{Guid.NewGuid():N}"[..26] + ".test";
 
         public void Set(params string[] addresses)
         {
-            _addresses.Clear();
-            _addresses.AddRange(addresses);
             File.WriteAllText(HostsFile, _original.TrimEnd('\n') + "\n" + string.Concat(addresses.Select(a => $"{a} {Name}\n")));
         }
 

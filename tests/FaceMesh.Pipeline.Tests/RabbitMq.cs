@@ -1,3 +1,4 @@
+using MassTransit;
 using System.Net.Sockets;
 
 namespace FaceMesh.Pipeline.Tests;
@@ -42,4 +43,25 @@ public static class RabbitMq
     }
 
     public static int Messages(string virtualHost, string queue) => int.Parse(Script("messages", virtualHost, queue));
+
+    /// <summary>Publishes events as the Gateway would (with publisher confirmations), on a bus of its own in the virtual host.</summary>
+    public static async Task Publish(string virtualHost, params object[] events)
+    {
+        var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host("127.0.0.1", 5672, virtualHost, h =>
+        {
+            h.Username("guest");
+            h.Password("guest");
+            h.PublisherConfirmation = true;
+        }));
+        await bus.StartAsync();
+        try
+        {
+            foreach (var e in events)
+                await bus.Publish(e);
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
+    }
 }

@@ -350,27 +350,12 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
         Assert.Contains("/nonexistent.jpg does not exist", missing.ToString());
     }
 
-    private static (X509Certificate2 Certificate, string Pem, string Key) SelfSigned(string name, int days)
-    {
-        using var rsa = System.Security.Cryptography.RSA.Create(2048);
-        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest($"CN={name}", rsa,
-            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
-        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
-        names.AddIpAddress(System.Net.IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(days));
-        return (certificate, certificate.ExportCertificatePem(), rsa.ExportPkcs8PrivateKeyPem());
-    }
-
     [Fact]
     public async Task A_renewed_certificate_is_served_to_new_connections_without_a_restart_and_a_broken_one_is_ignored()
     {
-        var (first, firstPem, firstKey) = SelfSigned("facemesh-gateway-first.test", 5);
-        var (renewed, renewedPem, renewedKey) = SelfSigned("facemesh-gateway-renewed.test", 90);
-        var directory = TestPaths.NewTempDirectory();
-        string certFile = Path.Combine(directory, "tls.crt"), keyFile = Path.Combine(directory, "tls.key");
-        File.WriteAllText(certFile, firstPem);
-        File.WriteAllText(keyFile, firstKey);
+        var first = TestCertificate.SelfSigned("facemesh-gateway-first.test", TimeSpan.FromDays(5));
+        var renewed = TestCertificate.SelfSigned("facemesh-gateway-renewed.test", TimeSpan.FromDays(90));
+        var (certFile, keyFile) = first.Write();
         int port = LoopbackService.FreePort(), http = LoopbackService.FreePort();
         await using var app = GatewayHost.Build([$"--Endpoints:GrpcPort={port}", $"--Endpoints:HttpPort={http}", "--Logging:LogLevel:Default=Warning",
             $"--Endpoints:TlsCertificateFile={certFile}", $"--Endpoints:TlsKeyFile={keyFile}", "--Endpoints:TlsReloadSeconds=1", $"--Fleet:Token={SecuredFleet.FleetTokenValue}",
@@ -394,23 +379,23 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
                 using var plain = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}") };
                 return PrometheusText.Sample(await plain.GetStringAsync("/metrics"), "facemesh_tls_certificate_expiry_timestamp_seconds").ToString("F0");
             }
-            Assert.Equal(first.GetCertHashString(), await Presented());
-            Assert.Equal(first.NotAfter.ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalSeconds.ToString("F0"), await Expiry());
+            Assert.Equal(first.Certificate.GetCertHashString(), await Presented());
+            Assert.Equal(first.Certificate.NotAfter.ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalSeconds.ToString("F0"), await Expiry());
 
             // A half-written renewal (the certificate of one pair, the key of another) is refused; the old one stays.
-            File.WriteAllText(certFile, renewedPem);
+            File.WriteAllText(certFile, renewed.CertificatePem);
             await Task.Delay(TimeSpan.FromSeconds(2.5));
-            Assert.Equal(first.GetCertHashString(), await Presented());
+            Assert.Equal(first.Certificate.GetCertHashString(), await Presented());
 
             // The complete renewal is picked up within the poll interval.
-            File.WriteAllText(keyFile, renewedKey);
+            File.WriteAllText(keyFile, renewed.KeyPem);
             var waited = System.Diagnostics.Stopwatch.StartNew();
-            while (await Presented() != renewed.GetCertHashString())
+            while (await Presented() != renewed.Certificate.GetCertHashString())
             {
                 Assert.True(waited.Elapsed < TimeSpan.FromSeconds(10), "The renewed certificate was not served within 10 s.");
                 await Task.Delay(200);
             }
-            Assert.Equal(renewed.NotAfter.ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalSeconds.ToString("F0"), await Expiry());
+            Assert.Equal(renewed.Certificate.NotAfter.ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalSeconds.ToString("F0"), await Expiry());
         }
         finally
         {
@@ -421,17 +406,9 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
     [Fact]
     public async Task The_public_endpoint_speaks_tls_when_given_a_certificate_and_refuses_cleartext()
     {
-        using var rsa = System.Security.Cryptography.RSA.Create(2048);
-        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=facemesh-gateway.test", rsa,
-            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
-        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
-        names.AddIpAddress(System.Net.IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
-        var directory = TestPaths.NewTempDirectory();
-        string certFile = Path.Combine(directory, "tls.crt"), keyFile = Path.Combine(directory, "tls.key");
-        File.WriteAllText(certFile, certificate.ExportCertificatePem());
-        File.WriteAllText(keyFile, rsa.ExportPkcs8PrivateKeyPem());
+        var tlsCertificate = TestCertificate.SelfSigned("facemesh-gateway.test", TimeSpan.FromHours(1));
+        using var certificate = tlsCertificate.Certificate;
+        var (certFile, keyFile) = tlsCertificate.Write();
         int port = LoopbackService.FreePort(), http = LoopbackService.FreePort();
         await using var app = GatewayHost.Build([$"--Endpoints:GrpcPort={port}", $"--Endpoints:HttpPort={http}", "--Logging:LogLevel:Default=Warning",
             $"--Endpoints:TlsCertificateFile={certFile}", $"--Endpoints:TlsKeyFile={keyFile}", $"--Fleet:Token={SecuredFleet.FleetTokenValue}",

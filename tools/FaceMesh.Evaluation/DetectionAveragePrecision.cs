@@ -1,3 +1,5 @@
+using FaceMesh.Imaging;
+using FaceMesh.Pipeline;
 using FaceMesh.Pipeline.Detection;
 
 namespace FaceMesh.Evaluation;
@@ -24,6 +26,24 @@ public sealed record SizeRange(string Name, float MinHeight, float MaxHeight)
 public static class DetectionAveragePrecision
 {
     public sealed record Result(SizeRange Range, double AveragePrecision, int Faces, double[] Recall, double[] Precision);
+
+    /// <summary>
+    /// The WIDER FACE protocol: the pipeline's detections (boxes only, above <paramref name="scoreThreshold"/>) in every
+    /// labelled photo under <paramref name="root"/>, then the AP of each standard size range.
+    /// </summary>
+    public static Result[] Evaluate(FacePipeline pipeline, IReadOnlyList<GroundTruthImage> truth, string root, float scoreThreshold,
+                                    bool? multiScale = null, int workers = 2, Action? tick = null)
+    {
+        var detections = new IReadOnlyList<DetectedFace>[truth.Count];
+        Parallel.For(0, truth.Count, new ParallelOptions { MaxDegreeOfParallelism = workers }, i =>
+        {
+            var image = ImageDecoder.Decode(File.ReadAllBytes(Path.Combine(root, truth[i].RelativePath)));
+            detections[i] = pipeline.DetectBoxes(image, multiScale, scoreThreshold);
+            tick?.Invoke();
+        });
+        var images = truth.Select((t, i) => (t.Faces, detections[i])).ToArray();
+        return SizeRange.Standard.Select(r => Compute(images, r)).ToArray();
+    }
 
     public static Result Compute(
         IReadOnlyList<(IReadOnlyList<GroundTruthFace> Truth, IReadOnlyList<DetectedFace> Detections)> images,

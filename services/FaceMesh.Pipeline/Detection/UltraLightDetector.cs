@@ -16,7 +16,6 @@ public sealed class UltraLightDetector : IAnySizeDetector
     private readonly OnnxModel _model;
     private readonly OnnxModel? _anySizeModel;
     private readonly DetectorSpec _spec;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int, int), float[]> _priors = new();
 
     public UltraLightDetector(ModelPack pack, DetectorSpec spec, InferenceOptions options, Action<string>? log = null)
     {
@@ -54,7 +53,9 @@ public sealed class UltraLightDetector : IAnySizeDetector
         if (!native)
         {
             var regression = outputs[ModelPacks.Onnx.AnySizeDetector.RegressionOutput];
-            var priors = _priors.GetOrAdd((w, h), size => UltraLightPriors.For(size.Item1, size.Item2, ShippedPriors));
+            // Made per run, not cached: the crowd mode's sizes are the photos' own, one per photo size (a cache would grow
+            // with every size seen), and making them costs well under the model run at that size.
+            var priors = UltraLightPriors.For(w, h, ShippedPriors);
             if (priors.Length != regression.Length)
                 throw new InvalidOperationException($"The detector returned {regression.Length / 4} boxes at {w}×{h}, the priors are {priors.Length / 4}.");
             for (int i = 0, n = scores.Length / 2; i < n; i++)

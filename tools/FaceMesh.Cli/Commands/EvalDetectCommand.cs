@@ -1,9 +1,6 @@
-using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Text.Json;
 using FaceMesh.Evaluation;
-using FaceMesh.Imaging;
-using FaceMesh.Pipeline.Detection;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -43,17 +40,10 @@ public sealed class EvalDetectCommand : Command<EvalDetectCommand.Settings>
     {
         var truth = WiderGroundTruth.Read(settings.GroundTruth);
         using var pipeline = settings.OpenPipeline();
-        var detections = new ConcurrentDictionary<int, IReadOnlyList<DetectedFace>>();
         float threshold = settings.ScoreThreshold ?? EvaluationScoreThreshold;
+        DetectionAveragePrecision.Result[] results = [];
         ConsoleProgress.Run($"detecting in {truth.Count} photos", truth.Count, tick =>
-            Parallel.For(0, truth.Count, new ParallelOptions { MaxDegreeOfParallelism = settings.Workers }, i =>
-            {
-                var image = ImageDecoder.Decode(File.ReadAllBytes(Path.Combine(settings.Root, truth[i].RelativePath)));
-                detections[i] = pipeline.DetectBoxes(image, scoreThreshold: threshold);
-                tick();
-            }));
-        var images = truth.Select((t, i) => (t.Faces, detections[i])).ToArray();
-        var results = SizeRange.Standard.Select(r => DetectionAveragePrecision.Compute(images, r)).ToArray();
+            results = DetectionAveragePrecision.Evaluate(pipeline, truth, settings.Root, threshold, workers: settings.Workers, tick: tick));
 
         var table = new Table().AddColumns("faces", "height", "labelled", "AP @ IoU 0.5");
         foreach (var r in results)
