@@ -28,4 +28,22 @@ public sealed class RgbImage
     public int Stride => Width * 3;
 
     public Span<byte> Row(int y) => Pixels.AsSpan(y * Stride, Stride);
+
+    /// <summary>The image mirrored left to right (a new image).</summary>
+    public RgbImage Mirrored()
+    {
+        var mirror = new RgbImage(Width, Height);
+        for (int y = 0; y < Height; y++)
+        {
+            var source = Row(y);
+            var target = mirror.Row(y);
+            for (int x = 0, back = (Width - 1) * 3; x < Width; x++, back -= 3)
+            {
+                target[3 * x] = source[back];
+                target[3 * x + 1] = source[back + 1];
+                target[3 * x + 2] = source[back + 2];
+            }
+        }
+        return mirror;
+    }
 }

@@ -59,7 +59,7 @@ public sealed class ModelPackInstaller(string cacheDirectory, Action<string>? lo
                     break;
                 case DerivedTransform.TfjsGraph:
                     var graph = TfGraphRepairs.Apply(TfjsGraphModel.Load(Path.Combine(packDirectory, derived.From)), derived.Repairs);
-                    TfToOnnx.Write(TfToOnnx.Convert(graph, new TfjsImportOptions { Outputs = derived.Outputs }), target);
+                    TfToOnnx.Write(TfToOnnx.Convert(graph, new TfjsImportOptions { Outputs = derived.Outputs, AnySpatialSize = derived.AnySize }), target);
                     break;
                 case DerivedTransform.UltraLightAnySize:
                     AnySizeDetector.Cut(Path.Combine(packDirectory, derived.From), target);

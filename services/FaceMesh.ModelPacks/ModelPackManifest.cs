@@ -21,6 +21,11 @@ public sealed record ModelPackManifest
     /// <summary>Files made by FaceMesh's trainer (no registry holds them): they travel with the pack and are checked by hash.</summary>
     public IReadOnlyList<TrainedFile> Trained { get; init; } = [];
     public required DetectorSpec Detector { get; init; }
+    /// <summary>
+    /// Another detector the crowd mode's fused strategy combines with <see cref="Detector"/> by weighted box fusion, and
+    /// that can be measured alone (<c>--detector second</c>). Landmarks and alignment are the pack's either way.
+    /// </summary>
+    public DetectorSpec? SecondDetector { get; init; }
     public LandmarkSpec? Landmarks { get; init; }
     /// <summary>MediaPipe's 468-point face mesh, used for the faces <see cref="FaceMeshSpec.UseAboveYaw"/> says (or every face without a 68-point model).</summary>
     public FaceMeshSpec? FaceMesh { get; init; }
@@ -97,6 +102,9 @@ public sealed record DerivedFile(string Name, string From, DerivedTransform Tran
 
     /// <summary>For <see cref="DerivedTransform.TfjsGraph"/>: repairs of known faults of the published graph (<see cref="TensorFlowJs.TfGraphRepairs"/>).</summary>
     public IReadOnlyList<string>? Repairs { get; init; }
+
+    /// <summary>For <see cref="DerivedTransform.TfjsGraph"/>: the input's height and width made symbolic (<see cref="TensorFlowJs.TfjsImportOptions.AnySpatialSize"/>).</summary>
+    public bool AnySize { get; init; }
 }
 
 public enum DerivedTransform
@@ -151,7 +159,21 @@ public sealed record DetectorSpec
     /// crowd mode runs it at the photo's own resolution. Null: the crowd mode tiles the fixed-size graph.
     /// </summary>
     public string? AnySizeFile { get; init; }
+    /// <summary>
+    /// BlazeFace: the anchor layers in output order, each a stride in input pixels and the anchors per cell. Null: the
+    /// short-range model's (stride 8 with 2 anchors, stride 16 with 6). MediaPipe's full-range model has one layer,
+    /// stride 4, 1 anchor per cell.
+    /// </summary>
+    public IReadOnlyList<AnchorLayer>? Anchors { get; init; }
+    /// <summary>
+    /// BlazeFace: whether <see cref="File"/> runs at any input size (imported with <see cref="DerivedFile.AnySize"/>); the
+    /// input is then kept a multiple of the largest stride the network has (32: the full-range model goes down to 6×6 at 192 and up again).
+    /// </summary>
+    public bool AnySize { get; init; }
 }
+
+/// <summary>One layer of a BlazeFace detector's anchors: a grid of <paramref name="Stride"/>-pixel cells, <paramref name="PerCell"/> anchors each.</summary>
+public sealed record AnchorLayer(int Stride, int PerCell);
 
 public sealed record LandmarkSpec
 {

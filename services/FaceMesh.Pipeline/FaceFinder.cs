@@ -14,6 +14,8 @@ namespace FaceMesh.Pipeline;
 public sealed class FaceFinder : IDisposable
 {
     private readonly IFaceDetector _detector;
+    private readonly IFaceDetector? _second;
+    private readonly DetectorSpec _spec;
     private readonly MultiScaleDetector _pyramid;
     private readonly IFaceDetector _crowd;
     private readonly PaddedDetector? _padded;
@@ -26,17 +28,27 @@ public sealed class FaceFinder : IDisposable
         Pack = pack;
         Options = options;
         var m = pack.Manifest;
-        _detector = m.Detector.Kind switch
+        var second = m.SecondDetector;
+        bool fused = options.MultiScaleOptions.Strategy == CrowdStrategy.Fused;
+        if (second is null && (options.Detector == DetectorChoice.Second || fused))
+            throw new ModelFileException($"Pack '{m.Name}' has no second detector (secondDetector in its manifest), which the fused crowd mode and --detector second need; the default pack has one.");
+        if (fused && options.Detector == DetectorChoice.Second)
+            throw new ArgumentException("The fused crowd mode runs both of the pack's detectors; choose the second detector alone or the fused mode, not both.");
+        _spec = options.Detector == DetectorChoice.Second ? second! : m.Detector;
+        _detector = OpenDetector(pack, _spec, options, log);
+        _second = fused ? OpenDetector(pack, second!, options, log) : null;
+        // The crowd mode: one full-resolution pass where the detector takes any size, else a pyramid of tiles; fused:
+        // both detectors' crowd modes, combined.
+        _pyramid = new MultiScaleDetector(_detector, options.MultiScaleOptions, _spec.NmsIouThreshold);
+        _crowd = options.MultiScaleOptions.Strategy switch
         {
-            DetectorKind.UltraLight => new UltraLightDetector(pack, m.Detector, options.Inference, log),
-            DetectorKind.BlazeFace => new BlazeFaceDetector(pack.PathOf(m.Detector.File), m.Detector, options.Inference, log),
-            _ => throw new ModelFileException($"Unknown detector kind '{m.Detector.Kind}' in pack '{m.Name}'."),
+            // The second detector's mirrored view was not measured: it would cost another full-resolution BlazeFace run.
+            CrowdStrategy.Fused => new WeightedBoxFusion(
+                [CrowdOf(_detector, _spec, options), CrowdOf(_second!, second!, options with { MultiScaleOptions = options.MultiScaleOptions with { MirroredPass = false } })],
+                options.MultiScaleOptions.FusionIouThreshold),
+            CrowdStrategy.FullResolution => CrowdOf(_detector, _spec, options),
+            _ => _pyramid,
         };
-        // The crowd mode: one full-resolution pass where the detector takes any size, else a pyramid of tiles.
-        _pyramid = new MultiScaleDetector(_detector, options.MultiScaleOptions, m.Detector.NmsIouThreshold);
-        _crowd = _detector is IAnySizeDetector { AnySize: true } anySize && options.MultiScaleOptions.Strategy == CrowdStrategy.FullResolution
-            ? new CrowdDetector(anySize, options.MultiScaleOptions, m.Detector.NmsIouThreshold)
-            : _pyramid;
         _padded = options.PaddedRetryBorder is { } border ? new PaddedDetector(_detector, border) : null;
         _landmarks = m.Landmarks is null || options.Landmarks == LandmarkChoice.FaceMesh
             ? null : new LandmarkModel(pack.PathOf(m.Landmarks.File), m.Landmarks, options.Inference, log, options.AntiAliasedAlignment);
@@ -44,6 +56,19 @@ public sealed class FaceFinder : IDisposable
             ? null : new FaceMeshModel(pack.PathOf(m.FaceMesh.File), m.FaceMesh, options.Inference, log);
         _aligners = AlignmentSpec.Of(m).Crops.Select(spec => new FaceAligner(spec, options.AntiAliasedAlignment)).ToArray();
     }
+
+    private static IFaceDetector OpenDetector(ModelPack pack, DetectorSpec spec, PipelineOptions options, Action<string>? log) => spec.Kind switch
+    {
+        DetectorKind.UltraLight => new UltraLightDetector(pack, spec, options.Inference, log),
+        DetectorKind.BlazeFace => new BlazeFaceDetector(pack.PathOf(spec.File), spec, options.Inference, log),
+        _ => throw new ModelFileException($"Unknown detector kind '{spec.Kind}' in pack '{pack.Manifest.Name}'."),
+    };
+
+    /// <summary>The full-resolution crowd mode of a detector that takes any size, else its pyramid of tiles.</summary>
+    private static IFaceDetector CrowdOf(IFaceDetector detector, DetectorSpec spec, PipelineOptions options) =>
+        detector is IAnySizeDetector { AnySize: true } anySize
+            ? new CrowdDetector(anySize, options.MultiScaleOptions, spec.NmsIouThreshold)
+            : new MultiScaleDetector(detector, options.MultiScaleOptions, spec.NmsIouThreshold);
 
     /// <summary>Opens the pack's detector and landmark model (the pack's files are verified by <see cref="ModelPack.Load"/>).</summary>
     public static FaceFinder Open(ModelPack pack, PipelineOptions? options = null, Action<string>? log = null) =>
@@ -136,8 +161,8 @@ public sealed class FaceFinder : IDisposable
         IReadOnlyList<DetectedFace> detections;
         using (var span = PipelineTelemetry.Source.StartActivity("detect"))
         {
-            float threshold = Options.ScoreThreshold ?? Pack.Manifest.Detector.ScoreThreshold;
-            detections = NonMaximumSuppression.Apply(_detector.Detect(image, threshold).Concat(_padded!.Detect(image, threshold)), Pack.Manifest.Detector.NmsIouThreshold);
+            float threshold = Options.ScoreThreshold ?? _spec.ScoreThreshold;
+            detections = NonMaximumSuppression.Apply(_detector.Detect(image, threshold).Concat(_padded!.Detect(image, threshold)), _spec.NmsIouThreshold);
             span?.SetTag("facemesh.image.pixels", (long)image.Width * image.Height);
             span?.SetTag("facemesh.faces", detections.Count);
         }
@@ -187,6 +212,7 @@ public sealed class FaceFinder : IDisposable
     public void Dispose()
     {
         _detector.Dispose();
+        _second?.Dispose();
         _landmarks?.Dispose();
         _mesh?.Dispose();
     }

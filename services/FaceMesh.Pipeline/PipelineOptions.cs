@@ -28,6 +28,9 @@ public sealed record PipelineOptions
 
     public MultiScaleOptions MultiScaleOptions { get; init; } = new();
 
+    /// <summary>Which of the pack's detectors finds the faces (the second one alone: to measure it).</summary>
+    public DetectorChoice Detector { get; init; } = DetectorChoice.Primary;
+
     /// <summary>Detector score threshold; null keeps the pack's.</summary>
     public float? ScoreThreshold { get; init; }
 
@@ -74,3 +77,6 @@ public sealed record PipelineOptions
         PrimaryScoreMargin = null,
     };
 }
+
+/// <summary>The pack's detector (<c>detector</c>) or its second one (<c>secondDetector</c>).</summary>
+public enum DetectorChoice { Primary, Second }

@@ -67,11 +67,47 @@ public sealed class AnySizeDetectorTests
         var refused = Assert.Throws<InvalidOperationException>(() => published.DetectAt(image, image.Width, image.Height));
         Assert.Contains("anySizeFile", refused.Message);
     }
+
+    [Fact]
+    public void The_crowd_modes_mirrored_view_finds_the_crowds_faces_where_the_photos_view_finds_them()
+    {
+        var image = ImageDecoder.Decode(File.ReadAllBytes(Crowd));
+        using var anySize = AnySize();
+        var crowd = new CrowdDetector(anySize, new MultiScaleOptions(), Pack.Manifest.Detector.NmsIouThreshold);
+        var views = crowd.DetectViews(image, 0.5f);
+        Assert.Equal(2, views.Count);
+        Assert.True(views[0].Count >= 20, $"{views[0].Count} faces");
+        int matched = views[0].Count(a => views[1].Any(b => a.Box.IoU(b.Box) > 0.5f));
+        Console.WriteLine($"crowd photo, score > 0.5: {views[0].Count} faces in the photo's view, {views[1].Count} in the mirrored one, {matched} of the first in both");
+        // Measured: 65 of 88 (the tiny faces near the threshold differ); boxes mapped back wrongly would match none.
+        Assert.True(matched >= 0.6 * views[0].Count, $"{matched} of {views[0].Count} faces found in both views");
+        var fused = crowd.Detect(image, 0.5f);
+        Assert.InRange(fused.Count, 0.9 * Math.Max(views[0].Count, views[1].Count), views[0].Count + views[1].Count);
+        var once = new CrowdDetector(anySize, new MultiScaleOptions { MirroredPass = false }, Pack.Manifest.Detector.NmsIouThreshold);
+        Assert.Single(once.DetectViews(image, 0.5f));
+        Assert.Equal(views[0].Count, once.Detect(image, 0.5f).Count);
+    }
+
+    [Fact]
+    public void A_mirrored_image_mirrored_again_is_the_image_and_a_face_found_in_it_maps_back_with_its_eyes_in_order()
+    {
+        var image = ImageDecoder.Decode(File.ReadAllBytes(TestPaths.Example("two_people.jpg")));
+        var mirror = image.Mirrored();
+        Assert.Equal(image.Pixels.AsSpan(0, 3).ToArray(), mirror.Pixels.AsSpan(mirror.Stride - 3, 3).ToArray());
+        Assert.Equal(image.Pixels, mirror.Mirrored().Pixels);
+        System.Numerics.Vector2[] keypoints = [new(30, 20), new(50, 20), new(40, 30), new(40, 40), new(22, 25), new(58, 25)];
+        var back = new DetectedFace(new FaceBox(20, 10, 60, 50), 0.9f, keypoints).Unmirrored(100);
+        Assert.Equal(new FaceBox(40, 10, 80, 50), back.Box);
+        // Mirrored, the eye at x 50 becomes the left one of the pair: it comes first, as the detector orders them.
+        Assert.Equal(new System.Numerics.Vector2(50, 20), back.Keypoints![0]);
+        Assert.Equal(new System.Numerics.Vector2(70, 20), back.Keypoints[1]);
+        Assert.True(back.Keypoints[0].X < back.Keypoints[1].X && back.Keypoints[4].X < back.Keypoints[5].X);
+    }
 }
 
 /// <summary>
 /// The WIDER FACE protocol on wider-dev (AP at IoU 0.5 by face height): the crowd mode at full resolution, the default,
-/// keeps its measured figures (tools/eval/README.md: 0.617 / 0.483 / 0.813 / 0.880), and the single pass is unchanged
+/// keeps its measured figures (tools/eval/README.md: 0.633 / 0.496 / 0.831 / 0.897), and the single pass is unchanged
 /// (0.376 / 0.128 / 0.742 / 0.883). Floors a little below the figures: a change that loses faces fails here.
 /// </summary>
 public sealed class CrowdProtocolTests(PipelineFixture fixture) : IClassFixture<PipelineFixture>
@@ -86,8 +122,33 @@ public sealed class CrowdProtocolTests(PipelineFixture fixture) : IClassFixture<
         var crowd = AveragePrecision(fixture.Pipeline, multiScale: true);
         var single = AveragePrecision(fixture.Pipeline, multiScale: false);
         Console.WriteLine($"wider-dev AP all/small/medium/large: crowd mode {string.Join(" / ", crowd.Select(a => a.ToString("F3")))}, single pass {string.Join(" / ", single.Select(a => a.ToString("F3")))}");
-        Assert.True(crowd[0] >= 0.61 && crowd[1] >= 0.47 && crowd[2] >= 0.80 && crowd[3] >= 0.87, $"crowd mode {string.Join(" / ", crowd)}");
+        Assert.True(crowd[0] >= 0.625 && crowd[1] >= 0.485 && crowd[2] >= 0.82 && crowd[3] >= 0.885, $"crowd mode {string.Join(" / ", crowd)}");
         Assert.True(single[0] >= 0.37 && single[1] >= 0.12 && single[2] >= 0.73 && single[3] >= 0.87, $"single pass {string.Join(" / ", single)}");
         Assert.True(crowd[1] > 3 * single[1]);
+    }
+
+    /// <summary>
+    /// The fused crowd mode (tools/eval/README.md: 0.642 / 0.508 / 0.832 / 0.911) is better than the full-resolution one,
+    /// most on large faces; the second detector alone, single pass, keeps its figures (0.122 / 0.000 / 0.208 / 0.803).
+    /// </summary>
+    [Fact]
+    public void The_fused_crowd_mode_finds_more_faces_and_the_second_detector_alone_keeps_its_figures()
+    {
+        using var fused = FacePipeline.Open(TestPaths.DefaultPack, new PipelineOptions { MultiScaleOptions = new MultiScaleOptions { Strategy = CrowdStrategy.Fused } });
+        using var second = FacePipeline.Open(TestPaths.DefaultPack, new PipelineOptions { Detector = DetectorChoice.Second });
+        var both = AveragePrecision(fused, multiScale: true);
+        var alone = AveragePrecision(second, multiScale: false);
+        Console.WriteLine($"wider-dev AP all/small/medium/large: fused crowd mode {string.Join(" / ", both.Select(a => a.ToString("F3")))}, second detector single pass {string.Join(" / ", alone.Select(a => a.ToString("F3")))}");
+        Assert.True(both[0] >= 0.635 && both[1] >= 0.50 && both[2] >= 0.82 && both[3] >= 0.90, $"fused crowd mode {string.Join(" / ", both)}");
+        Assert.True(alone[0] >= 0.11 && alone[2] >= 0.19 && alone[3] >= 0.78, $"second detector {string.Join(" / ", alone)}");
+        Assert.True(alone[1] < 0.01, $"the full-range model letterboxed to 192 px cannot see faces under 32 px: {alone[1]}");
+    }
+
+    [Fact]
+    public void A_pack_without_a_second_detector_refuses_the_fused_mode_saying_which_pack_has_one()
+    {
+        var refused = Assert.Throws<ModelFileException>(() => FacePipeline.Open(TestPaths.BlazeFacePack, new PipelineOptions { MultiScaleOptions = new MultiScaleOptions { Strategy = CrowdStrategy.Fused } }));
+        Assert.Contains("secondDetector", refused.Message);
+        Assert.Contains("default pack", refused.Message);
     }
 }

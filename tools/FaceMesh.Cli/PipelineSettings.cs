@@ -64,7 +64,7 @@ public class PipelineSettings : CommandSettings
     public bool MultiScale { get; init; }
 
     [CommandOption("--crowd-strategy <STRATEGY>")]
-    [Description("How the crowd mode looks: full-resolution (the detector at the photo's own size, one run; the default where the pack's detector takes any size) or pyramid (overlapping 320×240 tiles).")]
+    [Description("How the crowd mode looks: full-resolution (the detector at the photo's own size, one run; the default where the pack's detector takes any size), pyramid (overlapping 320×240 tiles) or fused (both of the pack's detectors at full resolution, weighted box fusion).")]
     [DefaultValue("full-resolution")]
     public string CrowdStrategy { get; init; } = "full-resolution";
 
@@ -72,7 +72,20 @@ public class PipelineSettings : CommandSettings
     {
         "fullresolution" => Pipeline.Detection.CrowdStrategy.FullResolution,
         "pyramid" => Pipeline.Detection.CrowdStrategy.Pyramid,
-        _ => throw new ArgumentException($"--crowd-strategy {CrowdStrategy}: use full-resolution or pyramid."),
+        "fused" => Pipeline.Detection.CrowdStrategy.Fused,
+        _ => throw new ArgumentException($"--crowd-strategy {CrowdStrategy}: use full-resolution, pyramid or fused."),
+    };
+
+    [CommandOption("--detector <WHICH>")]
+    [Description("Which of the pack's detectors finds the faces: primary (the default) or second (the pack's secondDetector alone, to measure it).")]
+    [DefaultValue("primary")]
+    public string Detector { get; init; } = "primary";
+
+    private DetectorChoice DetectorChoice => Detector.ToLowerInvariant() switch
+    {
+        "primary" => Pipeline.DetectorChoice.Primary,
+        "second" => Pipeline.DetectorChoice.Second,
+        _ => throw new ArgumentException($"--detector {Detector}: use primary or second."),
     };
 
     [CommandOption("--score-threshold <SCORE>")]
@@ -106,6 +119,7 @@ public class PipelineSettings : CommandSettings
             PrimaryScoreMargin = PrimaryMargin is { } margin ? (margin < 0 ? null : margin) : options.PrimaryScoreMargin,
             MultiScale = MultiScale,
             MultiScaleOptions = options.MultiScaleOptions with { Strategy = Crowd },
+            Detector = DetectorChoice,
             ScoreThreshold = ScoreThreshold,
             Inference = options.Inference with { Provider = Provider },
         };

@@ -62,7 +62,10 @@ public sealed partial class TfToOnnx
         var shape = _graph.Inputs.First(i => i.Name == n.Name).Shape;
         if (shape.Length == 0 || shape.Skip(1).Any(d => d < 0))
             throw new ArgumentException($"the input's shape [{string.Join(",", shape)}] has unknown dimensions beyond the batch; only the batch may vary");
-        _onnx.Input(n.Name, shape.Select((d, i) => d < 0 && i == 0 ? (object)"batch" : d).ToArray());
+        if (_options.AnySpatialSize && shape.Length != 4)
+            throw new ArgumentException($"an any-size import needs a 4-D NHWC input, not [{string.Join(",", shape)}]");
+        _onnx.Input(n.Name, shape.Select((d, i) => i == 0 && d < 0 ? "batch"
+            : _options.AnySpatialSize && i is 1 or 2 ? (i == 1 ? "height" : "width") : (object)d).ToArray());
         return NativeValue(n.Name, shape.Select(d => (int)d).ToArray());
     }
 
@@ -341,6 +344,13 @@ public sealed partial class TfToOnnx
         if (x.Constant is { } c)
             return ConstantValue(ConstantFolding.Reshape(c, shape));
         var onnxShape = target.Select(d => d == ConstantFolding.UnknownDimension ? 0L : d).ToArray();
+        if (_options.AnySpatialSize && x.Rank == 4)
+        {
+            // [N, H, W, C] → [N, H·W·k, C/k]: the dimension after the batch holds the spatial extent.
+            if (onnxShape.Length != 3 || onnxShape[0] != 0 || shape[1] % (x.Shape[1] * x.Shape[2]) != 0)
+                throw new ArgumentException($"an any-size import flattens [N, H, W, C] to [N, H·W·k, C/k] only, not to [{string.Join(",", target)}]");
+            onnxShape[1] = -1;
+        }
         var y = _onnx.Node("Reshape", n.Name, [Native(x), _onnx.Int64Vector($"{n.Name}/shape", onnxShape)]);
         return NativeValue(y, shape);
     }
@@ -427,12 +437,22 @@ public sealed partial class TfToOnnx
         if (alignCorners && halfPixel)
             throw new ArgumentException("align_corners and half_pixel_centers are both set");
         var input = ChannelsFirst(x);
+        string transform = alignCorners ? "align_corners" : halfPixel ? "half_pixel" : "asymmetric";
+        if (_options.AnySpatialSize)
+        {
+            if (size[0] % x.Shape[1] != 0 || size[1] % x.Shape[2] != 0)
+                throw new ArgumentException($"an any-size import resizes by integer factors only, not {x.Shape[1]}×{x.Shape[2]} to {size[0]}×{size[1]}");
+            var scales = _onnx.Initializer($"{n.Name}/scales", [1f, 1f, size[0] / x.Shape[1], size[1] / x.Shape[2]], [4]);
+            var scaled = _onnx.Node("Resize", n.Name, [input, "", scales],
+                OnnxGraphBuilder.String("mode", "linear"), OnnxGraphBuilder.String("coordinate_transformation_mode", transform));
+            return ChannelsFirstValue(scaled, [x.Shape[0], size[0], size[1], x.Shape[3]]);
+        }
         var shape = _onnx.Node("Shape", n.Name, [input]);
         var batchAndChannels = _onnx.Node("Slice", n.Name, [shape, _onnx.Int64Vector("zero", 0), _onnx.Int64Vector("two", 2)]);
         var sizes = _onnx.Node("Concat", n.Name, [batchAndChannels, _onnx.Int64Vector($"{n.Name}/size", size[0], size[1])], OnnxGraphBuilder.Int("axis", 0));
         var y = _onnx.Node("Resize", n.Name, [input, "", "", sizes],
             OnnxGraphBuilder.String("mode", "linear"),
-            OnnxGraphBuilder.String("coordinate_transformation_mode", alignCorners ? "align_corners" : halfPixel ? "half_pixel" : "asymmetric"));
+            OnnxGraphBuilder.String("coordinate_transformation_mode", transform));
         return ChannelsFirstValue(y, [x.Shape[0], size[0], size[1], x.Shape[3]]);
     }
 

@@ -88,7 +88,9 @@ public sealed partial class TfToOnnx
             throw new ModelFileException($"{_graph.Source}: the output '{name}' is not a float tensor.");
         var output = _onnx.Node("Identity", name, [Native(value)]);
         _onnx.Rename(output, name);
-        _onnx.Output(name, value.Shape.Select((d, i) => d >= 0 ? (object)d : i == 0 ? "batch" : $"{name}_dim{i}").ToArray());
+        // Any-size: every dimension but the last (channels) may follow the input's height and width.
+        _onnx.Output(name, value.Shape.Select((d, i) => i == 0 && d < 0 ? "batch"
+            : d < 0 || (_options.AnySpatialSize && i < value.Rank - 1) ? $"{name}_dim{i}" : (object)d).ToArray());
     }
 
     /// <summary>

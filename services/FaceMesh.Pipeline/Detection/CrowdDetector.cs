@@ -9,8 +9,11 @@ namespace FaceMesh.Pipeline.Detection;
 /// NMS merges them. A face of h pixels in the photo is h × scale input pixels in a pass; a pass keeps only faces of at
 /// most <see cref="MultiScaleOptions.MaxFaceInputPixels"/> input pixels, larger ones being a coarser pass's (scale
 /// assignment, as in SNIP, Singh and Davis 2018). One model run per pass instead of a pyramid of resized tiles.
+/// With <see cref="MultiScaleOptions.MirroredPass"/> the passes at the photo's resolution run on the mirrored photo
+/// too, and the two views are combined by <see cref="WeightedBoxFusion"/>: a face both views find keeps its score and
+/// gets their mean box, a false positive of one view drops to half its score.
 /// </summary>
-public sealed class CrowdDetector(IAnySizeDetector inner, MultiScaleOptions options, float nmsIouThreshold) : IFaceDetector
+public sealed class CrowdDetector(IAnySizeDetector inner, MultiScaleOptions options, float nmsIouThreshold) : IMultiViewDetector
 {
     public (int Width, int Height) InputSize => inner.InputSize;
 
@@ -25,7 +28,24 @@ public sealed class CrowdDetector(IAnySizeDetector inner, MultiScaleOptions opti
 
     public IReadOnlyList<DetectedFace> Detect(RgbImage image, float? scoreThreshold = null)
     {
-        var all = new List<DetectedFace>(inner.Detect(image, scoreThreshold));
+        var views = DetectViews(image, scoreThreshold);
+        return views.Count == 1 ? views[0] : WeightedBoxFusion.Fuse(views, options.FusionIouThreshold);
+    }
+
+    /// <summary>The faces of the photo and, with <see cref="MultiScaleOptions.MirroredPass"/>, of the mirrored photo (in the photo's pixels).</summary>
+    public IReadOnlyList<IReadOnlyList<DetectedFace>> DetectViews(RgbImage image, float? scoreThreshold = null)
+    {
+        var whole = inner.Detect(image, scoreThreshold);
+        var views = new List<IReadOnlyList<DetectedFace>> { View(image, whole, scoreThreshold, mirrored: false) };
+        if (options.MirroredPass)
+            views.Add(View(image.Mirrored(), whole, scoreThreshold, mirrored: true));
+        return views;
+    }
+
+    /// <summary>The single pass's faces (<paramref name="whole"/>) and the full-resolution passes' on <paramref name="image"/>, merged.</summary>
+    private List<DetectedFace> View(RgbImage image, IReadOnlyList<DetectedFace> whole, float? scoreThreshold, bool mirrored)
+    {
+        var all = new List<DetectedFace>(whole);
         var (iw, ih) = inner.InputSize;
         double done = 0;
         foreach (var wanted in options.Scales)
@@ -37,7 +57,7 @@ public sealed class CrowdDetector(IAnySizeDetector inner, MultiScaleOptions opti
             foreach (var face in inner.DetectAt(image, w, h, scoreThreshold, options.MaxCandidates))
             {
                 if (Math.Max(face.Box.Width, face.Box.Height) * scale <= options.MaxFaceInputPixels)
-                    all.Add(face);
+                    all.Add(mirrored ? face.Unmirrored(image.Width) : face);
             }
         }
         return NonMaximumSuppression.Apply(all, nmsIouThreshold);

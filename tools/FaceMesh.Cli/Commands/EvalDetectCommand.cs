@@ -49,7 +49,7 @@ public sealed class EvalDetectCommand : Command<EvalDetectCommand.Settings>
         foreach (var r in results)
             table.AddRow(r.Range.Name, r.Range.MaxHeight < float.PositiveInfinity ? $"{r.Range.MinHeight:0}–{r.Range.MaxHeight:0} px" : $"≥ {r.Range.MinHeight:0} px",
                          r.Faces.ToString(), $"{r.AveragePrecision:F4}");
-        AnsiConsole.MarkupLine($"detector [bold]{pipeline.Pack.Manifest.Detector.Kind}[/] ({(settings.MultiScale ? $"crowd mode, {settings.CrowdStrategy}" : "single pass")}), {truth.Count} photos");
+        AnsiConsole.MarkupLine($"detector [bold]{(settings.Detector == "second" ? pipeline.Pack.Manifest.SecondDetector! : pipeline.Pack.Manifest.Detector).Kind}[/] ({(settings.MultiScale ? $"crowd mode, {settings.CrowdStrategy}" : "single pass")}), {truth.Count} photos");
         AnsiConsole.Write(table);
 
         if (settings.Json is not null)
@@ -62,6 +62,9 @@ public sealed class EvalDetectCommand : Command<EvalDetectCommand.Settings>
                 ["images"] = truth.Count,
                 ["faces"] = results.ToDictionary(r => r.Range.Name, r => r.Faces),
                 ["multi_scale"] = settings.MultiScale,
+                ["crowd_strategy"] = settings.MultiScale ? settings.CrowdStrategy : null!,
+                ["detector"] = settings.Detector,
+                ["detector_kind"] = (settings.Detector == "second" ? pipeline.Pack.Manifest.SecondDetector! : pipeline.Pack.Manifest.Detector).Kind.ToString(),
                 ["pack"] = pipeline.Pack.Manifest.Name,
             }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         if (settings.Plot is not null)
