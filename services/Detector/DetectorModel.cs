@@ -1,6 +1,7 @@
 using FaceMesh.Imaging;
 using FaceMesh.ModelPacks;
 using FaceMesh.Pipeline;
+using FaceMesh.Pipeline.Detection;
 using FaceMesh.Pipeline.Runtime;
 using Microsoft.Extensions.Options;
 
@@ -13,14 +14,17 @@ public sealed class DetectorModel : IDisposable
     {
         var o = options.Value;
         var pack = ModelPack.Load(o.Pack);
-        Finder = FaceFinder.Open(pack, new PipelineOptions { Inference = new InferenceOptions { Provider = o.Provider } },
-                                 message => logger.LogWarning("{Message}", message));
+        Finder = FaceFinder.Open(pack, new PipelineOptions
+        {
+            Inference = new InferenceOptions { Provider = o.Provider },
+            MultiScaleOptions = new MultiScaleOptions { Strategy = o.CrowdStrategy, MirroredPass = o.CrowdMirroredPass },
+        }, message => logger.LogWarning("{Message}", message));
         Limits = new ImageLimits { MaxBytes = o.MaxImageBytes, MaxPixels = o.MaxImagePixels, MaxDecodePixels = o.MaxDecodePixels };
         Budget = new DecodeBudget((long)o.DecodeBudgetMegabytes << 20);
         DecodeWait = TimeSpan.FromMilliseconds(o.DecodeWaitMilliseconds);
         DetectorMetrics.Observe(Budget);
         MaxFaces = o.MaxFaces;
-        logger.LogInformation("Detector {Kind} from pack {Pack}", pack.Manifest.Detector.Kind, pack.Manifest.Name);
+        logger.LogInformation("Detector {Kind} from pack {Pack}; crowd mode {Strategy}, mirrored pass {Mirrored}", pack.Manifest.Detector.Kind, pack.Manifest.Name, o.CrowdStrategy, o.CrowdMirroredPass);
     }
 
     public FaceFinder Finder { get; }

@@ -31,7 +31,7 @@ public sealed class FaceFinder : IDisposable
         var second = m.SecondDetector;
         bool fused = options.MultiScaleOptions.Strategy == CrowdStrategy.Fused;
         if (second is null && (options.Detector == DetectorChoice.Second || fused))
-            throw new ModelFileException($"Pack '{m.Name}' has no second detector (secondDetector in its manifest), which the fused crowd mode and --detector second need; the default pack has one.");
+            throw new ModelFileException($"Pack '{m.Name}' has no second detector (secondDetector in its manifest), which the fused crowd mode (Detector:CrowdStrategy Fused, --crowd-strategy fused) and --detector second need; the default pack has one.");
         if (fused && options.Detector == DetectorChoice.Second)
             throw new ArgumentException("The fused crowd mode runs both of the pack's detectors; choose the second detector alone or the fused mode, not both.");
         _spec = options.Detector == DetectorChoice.Second ? second! : m.Detector;
@@ -107,7 +107,13 @@ public sealed class FaceFinder : IDisposable
     {
         using var align = detections.Count > 0 ? PipelineTelemetry.Source.StartActivity("align") : null;
         align?.SetTag("facemesh.faces", detections.Count);
-        return detections.Select(d => Describe(image, d)).ToArray();
+        if (detections.Count < 2)
+            return detections.Select(d => Describe(image, d)).ToArray();
+        // A group or crowd photo: the faces side by side, one per core (each face's landmark, mesh and alignment steps
+        // are small models and warps that one core runs best), in detection order.
+        var faces = new Face[detections.Count];
+        Parallel.For(0, detections.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => faces[i] = Describe(image, detections[i]));
+        return faces;
     }
 
     private IReadOnlyList<Face> Describe(RgbImage image, IFaceDetector detector, float scoreThreshold)

@@ -20,24 +20,41 @@ public static class FaceDrawing
         faces.Select((f, i) => new FaceMark(f.Box.Left, f.Box.Top, f.Box.Width, f.Box.Height,
             $"#{i} {f.Score:F2} q{f.Quality.Overall:F2}", i == primary ? SKColors.Lime : SKColors.Yellow, f.Landmarks, f.DenseLandmarks));
 
+    /// <summary>Above this many faces (a crowd) the labels are left out: they would cover the faces.</summary>
+    private const int MaxLabelledFaces = 30;
+
     public static SKBitmap Draw(RgbImage image, IEnumerable<FaceMark> marks)
     {
+        var all = marks.ToArray();
         var bitmap = ImageEncoder.ToBitmap(image);
         using var canvas = new SKCanvas(bitmap);
-        float stroke = Math.Max(2, Math.Max(image.Width, image.Height) / 300f);
-        using var font = new SKFont(LabelTypeface.Value, Math.Max(14, stroke * 7));
+        float photoStroke = Math.Max(2, Math.Max(image.Width, image.Height) / 300f);
+        using var font = new SKFont(LabelTypeface.Value, Math.Max(14, photoStroke * 7));
         using var dot = new SKPaint { Color = SKColors.Red, Style = SKPaintStyle.Fill, IsAntialias = true };
-        foreach (var mark in marks)
+        using var fine = new SKPaint { Color = SKColors.Cyan.WithAlpha(180), Style = SKPaintStyle.Fill, IsAntialias = true };
+        foreach (var mark in all)
         {
+            // A small face gets thin lines and small dots, so the face stays visible under them.
+            float stroke = Math.Clamp(Math.Min(mark.Width, mark.Height) / 16f, 1, photoStroke);
             using var box = new SKPaint { Color = mark.Colour, Style = SKPaintStyle.Stroke, StrokeWidth = stroke, IsAntialias = true };
             canvas.DrawRect(mark.Left, mark.Top, mark.Width, mark.Height, box);
-            using (var fine = new SKPaint { Color = SKColors.Cyan.WithAlpha(180), Style = SKPaintStyle.Fill, IsAntialias = true })
-                foreach (var p in mark.Dense ?? [])
-                    canvas.DrawCircle(p.X, p.Y, stroke * 0.45f, fine);
+            foreach (var p in mark.Dense ?? [])
+                canvas.DrawCircle(p.X, p.Y, stroke * 0.45f, fine);
             foreach (var p in mark.Points ?? [])
                 canvas.DrawCircle(p.X, p.Y, stroke * 1.2f, dot);
+            if (all.Length > MaxLabelledFaces)
+                continue;
             using var text = new SKPaint { Color = mark.Colour, IsAntialias = true };
             canvas.DrawText(mark.Label, mark.Left, Math.Max(font.Size, mark.Top - stroke * 2), SKTextAlign.Left, font, text);
+        }
+        if (all.Length > MaxLabelledFaces)
+        {
+            // One caption instead of a label per face.
+            string caption = $"{all.Length} faces";
+            using var background = new SKPaint { Color = SKColors.Black.WithAlpha(170), Style = SKPaintStyle.Fill };
+            canvas.DrawRect(0, 0, font.MeasureText(caption) + 2 * photoStroke, font.Size * 1.35f, background);
+            using var text = new SKPaint { Color = SKColors.White, IsAntialias = true };
+            canvas.DrawText(caption, photoStroke, font.Size, SKTextAlign.Left, font, text);
         }
         return bitmap;
     }

@@ -5,7 +5,8 @@ public enum CrowdStrategy
 {
     /// <summary>
     /// The detector at the photo's own resolution, one run (<see cref="CrowdDetector"/>), where the pack has an any-size
-    /// graph; else the pyramid. On wider-dev about 5 times faster than the pyramid for 0.007 less AP.
+    /// graph; else the pyramid. On wider-dev, with its mirrored view (<see cref="MultiScaleOptions.MirroredPass"/>), AP 0.633
+    /// against the pyramid's 0.626 in half its time.
     /// </summary>
     FullResolution,
     /// <summary>A pyramid of overlapping 320×240 tiles (<see cref="MultiScaleDetector"/>), for any detector.</summary>
