@@ -112,7 +112,15 @@ public sealed class FaceFinder : IDisposable
         // A group or crowd photo: the faces side by side, one per core (each face's landmark, mesh and alignment steps
         // are small models and warps that one core runs best), in detection order.
         var faces = new Face[detections.Count];
-        Parallel.For(0, detections.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => faces[i] = Describe(image, detections[i]));
+        try
+        {
+            Parallel.For(0, detections.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => faces[i] = Describe(image, detections[i]));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // The first face's error as one face alone would have raised it (callers map its type to a status).
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
         return faces;
     }
 
