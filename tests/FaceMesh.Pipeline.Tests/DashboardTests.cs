@@ -266,6 +266,15 @@ public sealed class DashboardTests
                         answer.TryGetProperty("error", out var e) ? e.GetString() ?? "" : "");
             }
 
+            // Prometheus has scraped the stand-in (under the whole suite's load its first scrapes can be late or time out).
+            for (int i = 0; i < 60; i++)
+            {
+                var scraped = await Query("count(kube_horizontalpodautoscaler_spec_max_replicas) and count(kube_pod_container_status_last_terminated_reason) and count(up{facemesh_component!=\"\"} == 1) >= 4");
+                if (scraped.Ok && scraped.Result.GetArrayLength() > 0)
+                    break;
+                await Task.Delay(500);
+            }
+
             // The application's labels collide with no target label: nothing was renamed to exported_*.
             var renamed = await Query("count({__name__=~\"facemesh_.*|dotnet_.*\", exported_service!=\"\"}) or count({__name__=~\"facemesh_.*|dotnet_.*\", exported_job!=\"\"}) or count({__name__=~\"facemesh_.*|dotnet_.*\", exported_namespace!=\"\"})");
             Assert.Equal(0, renamed.Result.GetArrayLength());

@@ -507,7 +507,9 @@ public sealed class InMemoryBusTests(LoopbackFleet fleet) : IClassFixture<Loopba
     [Fact]
     public void The_in_memory_bus_outside_the_single_process_mode_is_refused_with_the_fix()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => GatewayHost.Build(["--Bus:Transport=InMemory", LoopbackFleet.Anonymous]));
+        // The addresses are given: the test's folder holds one service's appsettings.json, not necessarily the Gateway's.
+        var e = Assert.Throws<InvalidOperationException>(() => GatewayHost.Build(["--Bus:Transport=InMemory", LoopbackFleet.Anonymous,
+            "--Gateway:DetectorAddress=http://127.0.0.1:5010", "--Gateway:EmbedderAddress=http://127.0.0.1:5020", "--Gateway:MatcherAddress=http://127.0.0.1:5030"]));
         Assert.Contains("RabbitMq", e.Message);
     }
 }
