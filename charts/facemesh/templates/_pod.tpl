@@ -128,6 +128,8 @@ spec:
         {{- else if eq $name "detector" }}
         - { name: Detector__Pack, value: "{{ $v.models.mountPath }}/{{ $v.models.pack }}" }
         - { name: Detector__DecodeBudgetMegabytes, value: {{ $c.decodeBudgetMegabytes | quote }} }
+        - { name: Detector__CrowdStrategy, value: {{ $c.crowdStrategy | quote }} }
+        - { name: Detector__CrowdMirroredPass, value: {{ $c.crowdMirroredPass | quote }} }
         {{- else if eq $name "embedder" }}
         - { name: Embedder__Pack, value: "{{ $v.models.mountPath }}/{{ $v.models.pack }}" }
         # CUDA on the GPU pool; without a usable GPU the model falls back to the CPU and FaceMeshEmbedderOnCpu fires.
