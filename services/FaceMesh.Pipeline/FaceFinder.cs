@@ -15,7 +15,6 @@ public sealed class FaceFinder : IDisposable
 {
     private readonly IFaceDetector _detector;
     private readonly IFaceDetector? _second;
-    private readonly DetectorSpec _spec;
     private readonly MultiScaleDetector _pyramid;
     private readonly IFaceDetector _crowd;
     private readonly PaddedDetector? _padded;
@@ -34,19 +33,19 @@ public sealed class FaceFinder : IDisposable
             throw new ModelFileException($"Pack '{m.Name}' has no second detector (secondDetector in its manifest), which the fused crowd mode (Detector:CrowdStrategy Fused, --crowd-strategy fused) and --detector second need; the default pack has one.");
         if (fused && options.Detector == DetectorChoice.Second)
             throw new ArgumentException("The fused crowd mode runs both of the pack's detectors; choose the second detector alone or the fused mode, not both.");
-        _spec = options.Detector == DetectorChoice.Second ? second! : m.Detector;
-        _detector = OpenDetector(pack, _spec, options, log);
+        DetectorSpec = options.Detector == DetectorChoice.Second ? second! : m.Detector;
+        _detector = OpenDetector(pack, DetectorSpec, options, log);
         _second = fused ? OpenDetector(pack, second!, options, log) : null;
         // The crowd mode: one full-resolution pass where the detector takes any size, else a pyramid of tiles; fused:
         // both detectors' crowd modes, combined.
-        _pyramid = new MultiScaleDetector(_detector, options.MultiScaleOptions, _spec.NmsIouThreshold);
+        _pyramid = new MultiScaleDetector(_detector, options.MultiScaleOptions, DetectorSpec.NmsIouThreshold);
         _crowd = options.MultiScaleOptions.Strategy switch
         {
             // The second detector's mirrored view was not measured: it would cost another full-resolution BlazeFace run.
             CrowdStrategy.Fused => new WeightedBoxFusion(
-                [CrowdOf(_detector, _spec, options), CrowdOf(_second!, second!, options with { MultiScaleOptions = options.MultiScaleOptions with { MirroredPass = false } })],
+                [CrowdOf(_detector, DetectorSpec, options), CrowdOf(_second!, second!, options with { MultiScaleOptions = options.MultiScaleOptions with { MirroredPass = false } })],
                 options.MultiScaleOptions.FusionIouThreshold),
-            CrowdStrategy.FullResolution => CrowdOf(_detector, _spec, options),
+            CrowdStrategy.FullResolution => CrowdOf(_detector, DetectorSpec, options),
             _ => _pyramid,
         };
         _padded = options.PaddedRetryBorder is { } border ? new PaddedDetector(_detector, border) : null;
@@ -75,6 +74,9 @@ public sealed class FaceFinder : IDisposable
         new(pack, options ?? new PipelineOptions(), log);
 
     public ModelPack Pack { get; }
+
+    /// <summary>The spec of the detector that finds the faces: the pack's, or its second one (<see cref="PipelineOptions.Detector"/>).</summary>
+    public DetectorSpec DetectorSpec { get; }
 
     /// <summary>The crops each face gets, one per distinct alignment of the pack's embedders, in order.</summary>
     public IReadOnlyList<AlignmentSpec> Crops => _aligners.Select(a => a.Spec).ToArray();
@@ -175,8 +177,8 @@ public sealed class FaceFinder : IDisposable
         IReadOnlyList<DetectedFace> detections;
         using (var span = PipelineTelemetry.Source.StartActivity("detect"))
         {
-            float threshold = Options.ScoreThreshold ?? _spec.ScoreThreshold;
-            detections = NonMaximumSuppression.Apply(_detector.Detect(image, threshold).Concat(_padded!.Detect(image, threshold)), _spec.NmsIouThreshold);
+            float threshold = Options.ScoreThreshold ?? DetectorSpec.ScoreThreshold;
+            detections = NonMaximumSuppression.Apply(_detector.Detect(image, threshold).Concat(_padded!.Detect(image, threshold)), DetectorSpec.NmsIouThreshold);
             span?.SetTag("facemesh.image.pixels", (long)image.Width * image.Height);
             span?.SetTag("facemesh.faces", detections.Count);
         }

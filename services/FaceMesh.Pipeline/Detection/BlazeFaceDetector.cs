@@ -79,6 +79,13 @@ public sealed class BlazeFaceDetector : IAnySizeDetector
         // A logit above this is a score above the threshold: the sigmoid only for those.
         float logitThreshold = threshold <= 0 ? float.NegativeInfinity : threshold >= 1 ? float.PositiveInfinity : MathF.Log(threshold / (1 - threshold));
         var candidates = new List<DetectedFace>();
+        if (_outputs.Length == 1)
+        {
+            int anchors = _layers.Sum(l => (w + l.Stride - 1) / l.Stride * ((h + l.Stride - 1) / l.Stride) * l.PerCell);
+            int returned = outputs[_outputs[0]].Length / (Regressors + 1);
+            if (returned != anchors)
+                throw new InvalidOperationException($"The BlazeFace model returned {returned} anchors at {w}×{h}; its anchor layers make {anchors}.");
+        }
         int anchor = 0;
         for (int layer = 0; layer < _layers.Count; layer++)
         {
@@ -117,8 +124,6 @@ public sealed class BlazeFaceDetector : IAnySizeDetector
         if (_outputs.Length == 1)
         {
             var all = outputs[_outputs[0]];
-            if (all.Length != (firstAnchor + count) * (Regressors + 1) && layer == _layers.Count - 1)
-                throw new InvalidOperationException($"The BlazeFace model returned {all.Length / (Regressors + 1)} anchors; its anchor layers make {firstAnchor + count}.");
             return new(all, firstAnchor * (Regressors + 1), Regressors + 1, all, firstAnchor * (Regressors + 1) + 1, Regressors + 1);
         }
         var (scores, regressors) = (outputs[_outputs[layer]], outputs[_outputs[_layers.Count + layer]]);

@@ -49,7 +49,9 @@ public sealed class EvalDetectCommand : Command<EvalDetectCommand.Settings>
         foreach (var r in results)
             table.AddRow(r.Range.Name, r.Range.MaxHeight < float.PositiveInfinity ? $"{r.Range.MinHeight:0}–{r.Range.MaxHeight:0} px" : $"≥ {r.Range.MinHeight:0} px",
                          r.Faces.ToString(), $"{r.AveragePrecision:F4}");
-        AnsiConsole.MarkupLine($"detector [bold]{(settings.Detector == "second" ? pipeline.Pack.Manifest.SecondDetector! : pipeline.Pack.Manifest.Detector).Kind}[/] ({(settings.MultiScale ? $"crowd mode, {settings.CrowdStrategy}" : "single pass")}), {truth.Count} photos");
+        string mode = settings.MultiScale ? $"crowd mode, {settings.CrowdStrategy}" : "single pass";
+        var kind = pipeline.Finder.DetectorSpec.Kind;
+        AnsiConsole.MarkupLine($"detector [bold]{kind}[/] ({mode}), {truth.Count} photos");
         AnsiConsole.Write(table);
 
         if (settings.Json is not null)
@@ -64,12 +66,12 @@ public sealed class EvalDetectCommand : Command<EvalDetectCommand.Settings>
                 ["multi_scale"] = settings.MultiScale,
                 ["crowd_strategy"] = settings.MultiScale ? settings.CrowdStrategy : null!,
                 ["detector"] = settings.Detector,
-                ["detector_kind"] = (settings.Detector == "second" ? pipeline.Pack.Manifest.SecondDetector! : pipeline.Pack.Manifest.Detector).Kind.ToString(),
+                ["detector_kind"] = kind.ToString(),
                 ["pack"] = pipeline.Pack.Manifest.Name,
             }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         if (settings.Plot is not null)
             Plots.PrecisionRecall(settings.Plot, results.Select(r => ($"{r.Range.Name}: AP {r.AveragePrecision:F3}", r.Recall, r.Precision)),
-                                  $"Detection, {pipeline.Pack.Manifest.Name} pack ({(settings.MultiScale ? $"crowd mode, {settings.CrowdStrategy}" : "single pass")})");
+                                  $"Detection, {pipeline.Pack.Manifest.Name} pack ({mode})");
         return 0;
     }
 }
