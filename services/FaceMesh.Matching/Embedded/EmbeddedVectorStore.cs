@@ -215,10 +215,10 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
 
     private void SnapshotIfDue()
     {
-        FaceLog? log;
-        lock (_writes)
-            log = _log;
-        if (log is null || log.Length < _options.SnapshotAfterLogBytes || _snapshotting.CurrentCount == 0)
+        long length;
+        lock (_writes) // a snapshot under way swaps (and closes) the log under this lock
+            length = _log?.Length ?? 0;
+        if (length < _options.SnapshotAfterLogBytes || _snapshotting.CurrentCount == 0)
             return;
         _ = Task.Run(() =>
         {
