@@ -5,7 +5,6 @@ using FaceMesh.Gateway;
 using FaceMesh.Imaging;
 using FaceMesh.Matcher;
 using FaceMesh.Pipeline;
-using FaceMesh.Pipeline.Tests;
 using Grpc.Core;
 using TorchSharp;
 using static TorchSharp.torch;

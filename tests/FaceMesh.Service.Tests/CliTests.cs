@@ -1,0 +1,138 @@
+using System.Text.Json;
+using FaceMesh.Cli;
+using FaceMesh.Imaging;
+using FaceMesh.ModelPacks;
+
+namespace FaceMesh.Service.Tests;
+
+/// <summary>The facemesh commands, run in-process as a user runs them, checked by the files they write.</summary>
+[Collection(PipelineCollection.Name)]
+public sealed class CliTests
+{
+    static CliTests() => Environment.SetEnvironmentVariable("FACEMESH_MODELS", TestPaths.Packs);
+
+    private static int Run(params string[] args) => FaceMeshApp.Create().Run(args);
+
+    private static bool IsPng(string path) =>
+        File.Exists(path) && File.ReadAllBytes(path).AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A });
+
+    /// <summary>A 10-fold LFW-format pairs file with the first 4 + 4 pairs of each fold of celeba-dev.</summary>
+    private static string SmallPairsFile()
+    {
+        var lines = File.ReadAllLines(Path.Combine(TestPaths.CelebaDev, "pairs.txt"));
+        var selected = new List<string> { "10\t4" };
+        for (int fold = 0; fold < 10; fold++)
+        {
+            int start = 1 + fold * 600;
+            selected.AddRange(lines.Skip(start).Take(4));
+            selected.AddRange(lines.Skip(start + 300).Take(4));
+        }
+        var path = Path.Combine(TestPaths.NewTempDirectory(), "pairs.txt");
+        File.WriteAllLines(path, selected);
+        return path;
+    }
+
+    [Fact]
+    public void Eval_verify_writes_the_protocol_json_and_a_roc_png()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        string json = Path.Combine(dir, "result.json"), plot = Path.Combine(dir, "roc.png");
+        Assert.Equal(0, Run("eval", "verify", "--root", TestPaths.CelebaDev, "--pairs", SmallPairsFile(), "--json", json, "--plot", plot));
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var r = doc.RootElement;
+        Assert.Equal(80, r.GetProperty("pairs").GetInt32());
+        Assert.Equal(0, r.GetProperty("failed_images").GetInt32());
+        Assert.InRange(r.GetProperty("accuracy_mean").GetDouble(), 0.85, 1.0);
+        Assert.InRange(r.GetProperty("accuracy_std").GetDouble(), 0.0, 0.2);
+        Assert.InRange(r.GetProperty("eer").GetDouble(), 0.0, 0.2);
+        var tar = r.GetProperty("tar_at_far");
+        Assert.Equal(["0.0001", "0.001", "0.01"], tar.EnumerateObject().Select(p => p.Name).Order().ToArray());
+        Assert.True(tar.GetProperty("0.01").GetDouble() >= tar.GetProperty("0.0001").GetDouble());
+        Assert.True(IsPng(plot));
+    }
+
+    [Fact]
+    public void Eval_detect_writes_ap_overall_and_by_size()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        var gt = WiderSubset(dir, 12);
+        string json = Path.Combine(dir, "detect.json"), plot = Path.Combine(dir, "pr.png");
+        Assert.Equal(0, Run("eval", "detect", "--root", Path.Combine(TestPaths.WiderDev, "images"), "--gt", gt, "--json", json, "--plot", plot));
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        foreach (var key in new[] { "ap", "ap_small", "ap_medium", "ap_large" })
+            Assert.InRange(doc.RootElement.GetProperty(key).GetDouble(), 0.0, 1.0);
+        Assert.True(doc.RootElement.GetProperty("ap").GetDouble() > 0.05);
+        Assert.True(doc.RootElement.GetProperty("ap_large").GetDouble() > doc.RootElement.GetProperty("ap_small").GetDouble());
+        Assert.True(IsPng(plot));
+    }
+
+    [Fact]
+    public void Align_writes_112_pixel_crops_per_identity_and_reports_photos_without_a_face()
+    {
+        var input = TestPaths.NewTempDirectory();
+        var train = Path.Combine(TestPaths.Datasets, "examples", "knn_examples", "train");
+        foreach (var person in new[] { "obama", "biden" })
+        {
+            Directory.CreateDirectory(Path.Combine(input, person));
+            foreach (var photo in Directory.GetFiles(Path.Combine(train, person)))
+                File.Copy(photo, Path.Combine(input, person, Path.GetFileName(photo)));
+        }
+        // A photo with no face in it: the lower part of two_people.jpg.
+        var image = ImageDecoder.Decode(File.ReadAllBytes(TestPaths.Example("two_people.jpg")));
+        File.WriteAllBytes(Path.Combine(input, "obama", "suits.png"), ImageEncoder.Encode(Resampler.Crop(image, 0, 400, image.Width, image.Height - 400)));
+
+        var output = TestPaths.NewTempDirectory();
+        Assert.Equal(0, Run("align", input, output));
+        var crops = Directory.GetFiles(output, "*.png", SearchOption.AllDirectories);
+        int photos = Directory.GetFiles(input, "*", SearchOption.AllDirectories).Length;
+        Assert.Equal(photos - 1, crops.Length);
+        Assert.All(crops, c =>
+        {
+            var crop = ImageDecoder.Decode(File.ReadAllBytes(c));
+            Assert.Equal((112, 112), (crop.Width, crop.Height));
+        });
+        var report = File.ReadAllLines(Path.Combine(output, "no_face.tsv"));
+        Assert.Equal(["obama/suits.png\tno face found"], report);
+    }
+
+    [Fact]
+    public void Detect_draws_the_faces_on_the_photo()
+    {
+        var png = Path.Combine(TestPaths.NewTempDirectory(), "drawn.png");
+        Assert.Equal(0, Run("detect", TestPaths.Example("two_people.jpg"), "--draw", png));
+        var drawn = ImageDecoder.Decode(File.ReadAllBytes(png));
+        Assert.Equal((1126, 661), (drawn.Width, drawn.Height));
+    }
+
+    [Fact]
+    public void Calibrate_dry_run_leaves_the_manifest_alone()
+    {
+        var manifest = File.ReadAllText(Path.Combine(TestPaths.DefaultPack, ModelPack.ManifestFileName));
+        Assert.Equal(0, Run("calibrate", "--root", Path.Combine(TestPaths.Datasets, "examples", "knn_examples", "train"), "--dry-run"));
+        Assert.Equal(manifest, File.ReadAllText(Path.Combine(TestPaths.DefaultPack, ModelPack.ManifestFileName)));
+    }
+
+    [Fact]
+    public void Unreadable_image_is_one_clear_error_line_and_exit_code_1()
+    {
+        var bad = Path.Combine(TestPaths.NewTempDirectory(), "bad.jpg");
+        File.WriteAllText(bad, "hello");
+        Assert.Equal(1, Run("detect", bad));
+    }
+
+    private static string WiderSubset(string dir, int images)
+    {
+        var lines = File.ReadAllLines(Path.Combine(TestPaths.WiderDev, "wider_face_val_bbx_gt.txt"));
+        var subset = new List<string>();
+        for (int n = 0, taken = 0; n < lines.Length && taken < images; taken++)
+        {
+            int count = int.Parse(lines[n + 1]);
+            int span = 2 + Math.Max(count, 1);
+            subset.AddRange(lines.Skip(n).Take(span));
+            n += span;
+        }
+        var path = Path.Combine(dir, "gt.txt");
+        File.WriteAllLines(path, subset);
+        return path;
+    }
+}
