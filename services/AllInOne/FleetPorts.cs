@@ -5,7 +5,8 @@ using FaceMesh.Matcher;
 
 namespace FaceMesh.AllInOne;
 
-/// <summary>Each service's host and ports in the single process (the same ports as deploy/local/fleet); <see cref="All"/> lists the services the Gateway calls.</summary>
+/// <summary>Each service's host and ports in the single process (the same ports as deploy/local/fleet); <see cref="All"/> lists the
+/// services the Gateway calls.</summary>
 public sealed record FleetPorts(string Name, Func<string[], WebApplication> Build, int GrpcPort)
 {
     public string[] Arguments => [$"--Endpoints:GrpcPort={GrpcPort}", $"--Endpoints:HttpPort={GrpcPort + 1}"];

@@ -92,7 +92,8 @@ public sealed class DetectorGrpcService(DetectorModel model) : Contracts.V1.Dete
         return response;
     }
 
-    /// <summary>A face found in a photo decoded at a reduced scale, with box, landmarks and eye distance in the photo's own pixels.</summary>
+    /// <summary>A face found in a photo decoded at a reduced scale, with box, landmarks and eye distance in the photo's own
+    /// pixels.</summary>
     private static Pipeline.Face InPhotoPixels(Pipeline.Face face, float factor)
     {
         if (factor == 1)

@@ -23,7 +23,8 @@ public sealed class DetectorOptions
     [Range(1, 1L << 32, ErrorMessage = "Detector:MaxImagePixels must be positive.")]
     public long MaxImagePixels { get; set; } = 40_000_000;
 
-    /// <summary>Photos above this many pixels are decoded at a reduced scale by the codec (JPEG, WebP); detection never needs more.</summary>
+    /// <summary>Photos above this many pixels are decoded at a reduced scale by the codec (JPEG, WebP); detection never needs
+    /// more.</summary>
     [Range(1_000_000, 1L << 32, ErrorMessage = "Detector:MaxDecodePixels must be at least 1,000,000.")]
     public long MaxDecodePixels { get; set; } = 8_000_000;
 

@@ -15,7 +15,8 @@ namespace FaceMesh.Hosting;
 /// accept a call only when it carries the fleet's shared token in <c>x-facemesh-fleet-token</c>; the Gateway sends it
 /// on every internal call. The token comes from <c>Fleet:Token</c> or, better, <c>Fleet:TokenFile</c> (a mounted secret;
 /// read at start-up). Without a token the internal services accept every call and say so in the log: that is for one
-/// machine on loopback only. A token file that is empty refuses to start: only an unset token means a local trial. Health and reflection stay open (probes need no secret).
+/// machine on loopback only. A token file that is empty refuses to start: only an unset token means a local trial. Health and reflection
+/// stay open (probes need no secret).
 /// </summary>
 public sealed class FleetToken
 {

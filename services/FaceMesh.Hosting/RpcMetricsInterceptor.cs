@@ -53,5 +53,6 @@ public sealed class RpcMetricsInterceptor(ServiceIdentity identity) : Intercepto
     }
 }
 
-/// <summary>The service a process hosts (facemesh-gateway, facemesh-detector, …): the <c>service</c> label and the trace resource.</summary>
+/// <summary>The service a process hosts (facemesh-gateway, facemesh-detector, …): the <c>service</c> label and the trace
+/// resource.</summary>
 public sealed record ServiceIdentity(string Name);

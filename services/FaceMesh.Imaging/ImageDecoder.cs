@@ -59,7 +59,8 @@ public static class ImageDecoder
         }
     }
 
-    /// <summary>The largest size the codec can decode to with at most <paramref name="maxPixels"/> pixels (the full size if it fits).</summary>
+    /// <summary>The largest size the codec can decode to with at most <paramref name="maxPixels"/> pixels (the full size if it
+    /// fits).</summary>
     private static SKSizeI ScaledSize(SKCodec codec, long maxPixels)
     {
         var full = codec.Info.Size;

@@ -20,25 +20,25 @@ public static class Orientation
         var dst = target.Pixels;
         int j = 0;
         for (int v = 0; v < target.Height; v++)
-        for (int u = 0; u < target.Width; u++, j += 3)
-        {
-            // (u, v) is the upright pixel; (x, y) the stored pixel it comes from.
-            var (x, y) = origin switch
+            for (int u = 0; u < target.Width; u++, j += 3)
             {
-                SKEncodedOrigin.TopRight => (w - 1 - u, v),            // 2: mirrored
-                SKEncodedOrigin.BottomRight => (w - 1 - u, h - 1 - v), // 3: rotated 180°
-                SKEncodedOrigin.BottomLeft => (u, h - 1 - v),          // 4: mirrored vertically
-                SKEncodedOrigin.LeftTop => (v, u),                     // 5: transposed
-                SKEncodedOrigin.RightTop => (v, h - 1 - u),            // 6: needs 90° clockwise
-                SKEncodedOrigin.RightBottom => (w - 1 - v, h - 1 - u), // 7: transversed
-                SKEncodedOrigin.LeftBottom => (w - 1 - v, u),          // 8: needs 90° anticlockwise
-                _ => (u, v),
-            };
-            int i = (y * w + x) * 3;
-            dst[j] = src[i];
-            dst[j + 1] = src[i + 1];
-            dst[j + 2] = src[i + 2];
-        }
+                // (u, v) is the upright pixel; (x, y) the stored pixel it comes from.
+                var (x, y) = origin switch
+                {
+                    SKEncodedOrigin.TopRight => (w - 1 - u, v),            // 2: mirrored
+                    SKEncodedOrigin.BottomRight => (w - 1 - u, h - 1 - v), // 3: rotated 180°
+                    SKEncodedOrigin.BottomLeft => (u, h - 1 - v),          // 4: mirrored vertically
+                    SKEncodedOrigin.LeftTop => (v, u),                     // 5: transposed
+                    SKEncodedOrigin.RightTop => (v, h - 1 - u),            // 6: needs 90° clockwise
+                    SKEncodedOrigin.RightBottom => (w - 1 - v, h - 1 - u), // 7: transversed
+                    SKEncodedOrigin.LeftBottom => (w - 1 - v, u),          // 8: needs 90° anticlockwise
+                    _ => (u, v),
+                };
+                int i = (y * w + x) * 3;
+                dst[j] = src[i];
+                dst[j + 1] = src[i + 1];
+                dst[j + 2] = src[i + 2];
+            }
         return target;
     }
 }

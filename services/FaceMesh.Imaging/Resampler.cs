@@ -135,7 +135,8 @@ public static class Resampler
     private static double Sample(byte[] src, int stride, int w, int h, int x, int y, int c) =>
         (uint)x < (uint)w && (uint)y < (uint)h ? src[y * stride + x * 3 + c] : 0;
 
-    /// <summary>The region <paramref name="x"/>, <paramref name="y"/>, <paramref name="width"/>×<paramref name="height"/>, clipped to the image.</summary>
+    /// <summary>The region <paramref name="x"/>, <paramref name="y"/>, <paramref name="width"/>×<paramref name="height"/>, clipped to the
+    /// image.</summary>
     public static RgbImage Crop(RgbImage source, int x, int y, int width, int height)
     {
         int x0 = Math.Clamp(x, 0, source.Width - 1), y0 = Math.Clamp(y, 0, source.Height - 1);

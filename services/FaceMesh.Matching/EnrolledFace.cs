@@ -6,7 +6,8 @@ namespace FaceMesh.Matching;
 /// </summary>
 public sealed record EnrolledFace(string FaceId, string SubjectId, float[] Embedding, string ModelId, float Quality, long EnrolledAtMs = 0)
 {
-    /// <summary>True when the face's subject was deleted at or after the face was enrolled (a tombstone at <paramref name="deletedAtMs"/>).</summary>
+    /// <summary>True when the face's subject was deleted at or after the face was enrolled (a tombstone at <paramref
+    /// name="deletedAtMs"/>).</summary>
     public bool IsBuriedBy(long? deletedAtMs) => deletedAtMs is { } at && EnrolledAtMs <= at;
 
     /// <summary>Faces without an enrollment time get the store's clock (every face needs one for the tombstones).</summary>

@@ -26,7 +26,8 @@ public sealed class BusOptions
     /// <summary>From a secret in a cluster; never commit a real one.</summary>
     public string Password { get; set; } = "guest";
 
-    /// <summary>The Matchers' queue; replicas sharing one Qdrant store share it (competing consumers). Each embedded-store replica needs its own.</summary>
+    /// <summary>The Matchers' queue; replicas sharing one Qdrant store share it (competing consumers). Each embedded-store replica needs
+    /// its own.</summary>
     public string Queue { get; set; } = "facemesh-matcher";
 
     /// <summary>How long the Gateway waits for the broker to confirm a publish before answering UNAVAILABLE.</summary>

@@ -27,7 +27,8 @@ public sealed record ModelPackManifest
     /// </summary>
     public DetectorSpec? SecondDetector { get; init; }
     public LandmarkSpec? Landmarks { get; init; }
-    /// <summary>MediaPipe's 468-point face mesh, used for the faces <see cref="FaceMeshSpec.UseAboveYaw"/> says (or every face without a 68-point model).</summary>
+    /// <summary>MediaPipe's 468-point face mesh, used for the faces <see cref="FaceMeshSpec.UseAboveYaw"/> says (or every face without a
+    /// 68-point model).</summary>
     public FaceMeshSpec? FaceMesh { get; init; }
     /// <summary>The embedding model of a pack with one (set this or <see cref="Embedders"/>).</summary>
     public EmbedderSpec? Embedder { get; init; }
@@ -97,13 +98,16 @@ public sealed record PackFile(string Name, string Package, string Version, strin
 /// </summary>
 public sealed record DerivedFile(string Name, string From, DerivedTransform Transform, string Sha256)
 {
-    /// <summary>For <see cref="DerivedTransform.TfjsGraph"/>: the TensorFlow nodes to keep as outputs (null: the model's signature).</summary>
+    /// <summary>For <see cref="DerivedTransform.TfjsGraph"/>: the TensorFlow nodes to keep as outputs (null: the model's
+    /// signature).</summary>
     public IReadOnlyList<string>? Outputs { get; init; }
 
-    /// <summary>For <see cref="DerivedTransform.TfjsGraph"/>: repairs of known faults of the published graph (<see cref="TensorFlowJs.TfGraphRepairs"/>).</summary>
+    /// <summary>For <see cref="DerivedTransform.TfjsGraph"/>: repairs of known faults of the published graph (<see
+    /// cref="TensorFlowJs.TfGraphRepairs"/>).</summary>
     public IReadOnlyList<string>? Repairs { get; init; }
 
-    /// <summary>For <see cref="DerivedTransform.TfjsGraph"/>: the input's height and width made symbolic (<see cref="TensorFlowJs.TfjsImportOptions.AnySpatialSize"/>).</summary>
+    /// <summary>For <see cref="DerivedTransform.TfjsGraph"/>: the input's height and width made symbolic (<see
+    /// cref="TensorFlowJs.TfjsImportOptions.AnySpatialSize"/>).</summary>
     public bool AnySize { get; init; }
 }
 
@@ -115,7 +119,8 @@ public enum DerivedTransform
     TfjsGraph,
     /// <summary>dlib's face recognition ResNet from face-api's weights manifest and shards (<see cref="FaceApi.DlibResNet"/>).</summary>
     FaceApiDlib,
-    /// <summary>The Ultra-Light detector cut before its fixed-size prior decoding, for any input size (<see cref="Onnx.AnySizeDetector"/>).</summary>
+    /// <summary>The Ultra-Light detector cut before its fixed-size prior decoding, for any input size (<see
+    /// cref="Onnx.AnySizeDetector"/>).</summary>
     UltraLightAnySize,
 }
 
@@ -172,7 +177,8 @@ public sealed record DetectorSpec
     public bool AnySize { get; init; }
 }
 
-/// <summary>One layer of a BlazeFace detector's anchors: a grid of <paramref name="Stride"/>-pixel cells, <paramref name="PerCell"/> anchors each.</summary>
+/// <summary>One layer of a BlazeFace detector's anchors: a grid of <paramref name="Stride"/>-pixel cells, <paramref name="PerCell"/>
+/// anchors each.</summary>
 public sealed record AnchorLayer(int Stride, int PerCell);
 
 public sealed record LandmarkSpec
@@ -233,7 +239,8 @@ public sealed record EmbedderSpec
     /// the 68 landmarks when the pack has them, else from the five points placed on dlib's mean face.
     /// </summary>
     public float? DlibChipPadding { get; init; }
-    /// <summary>The model's weight in a fused pack: its cosine counts this much in the fused cosine (weights are normalised to sum to 1).</summary>
+    /// <summary>The model's weight in a fused pack: its cosine counts this much in the fused cosine (weights are normalised to sum to
+    /// 1).</summary>
     public float Weight { get; init; } = 1;
     /// <summary>The model's own licence and provenance, when a pack holds several.</summary>
     public string? License { get; init; }
@@ -243,7 +250,8 @@ public sealed record EmbedderSpec
 /// <summary>The fused embedding of a pack with several embedders.</summary>
 public sealed record FusionSpec
 {
-    /// <summary>The id every fused embedding carries (galleries are bound to it); unset, it is made of the models' ids and weights.</summary>
+    /// <summary>The id every fused embedding carries (galleries are bound to it); unset, it is made of the models' ids and
+    /// weights.</summary>
     public string? ModelId { get; init; }
     /// <summary>How the weights were chosen (set, data, criterion).</summary>
     public string? WeightsChosenOn { get; init; }

@@ -7,7 +7,8 @@ namespace FaceMesh.Pipeline;
 
 /// <summary>
 /// One face found in a photo: box and landmarks in the photo's pixels, the aligned crops the pack's
-/// embedders take (one per distinct alignment, in the pack's order: <see cref="Alignment.AlignmentSpec.Of(FaceMesh.ModelPacks.ModelPackManifest)"/>),
+/// embedders take (one per distinct alignment, in the pack's order: <see
+/// cref="Alignment.AlignmentSpec.Of(FaceMesh.ModelPacks.ModelPackManifest)"/>),
 /// and its quality.
 /// </summary>
 public sealed record Face(

@@ -75,7 +75,8 @@ public sealed class FaceFinder : IDisposable
 
     public ModelPack Pack { get; }
 
-    /// <summary>The spec of the detector that finds the faces: the pack's, or its second one (<see cref="PipelineOptions.Detector"/>).</summary>
+    /// <summary>The spec of the detector that finds the faces: the pack's, or its second one (<see
+    /// cref="PipelineOptions.Detector"/>).</summary>
     public DetectorSpec DetectorSpec { get; }
 
     /// <summary>The crops each face gets, one per distinct alignment of the pack's embedders, in order.</summary>

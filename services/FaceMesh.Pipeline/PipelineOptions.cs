@@ -65,7 +65,8 @@ public sealed record PipelineOptions
     /// <summary>Largest embedder batch.</summary>
     public int MaxBatch { get; init; } = 32;
 
-    /// <summary>The pipeline as the reference port ran it: one landmark pass, no flip, no anti-aliasing, no retry, every face competing for primary.</summary>
+    /// <summary>The pipeline as the reference port ran it: one landmark pass, no flip, no anti-aliasing, no retry, every face competing for
+    /// primary.</summary>
     public static PipelineOptions Baseline { get; } = new()
     {
         FlipAugmentation = false,

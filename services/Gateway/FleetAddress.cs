@@ -17,7 +17,8 @@ namespace FaceMesh.Gateway;
 /// </summary>
 public sealed record FleetAddress(string Service, Uri ChannelAddress, IReadOnlyList<BalancerAddress>? FixedAddresses)
 {
-    /// <summary>The scheme of the fixed lists (resolved by <see cref="StaticResolverFactory"/> from <see cref="FixedAddresses"/>).</summary>
+    /// <summary>The scheme of the fixed lists (resolved by <see cref="StaticResolverFactory"/> from <see
+    /// cref="FixedAddresses"/>).</summary>
     public const string FixedListScheme = "static";
 
     public bool Balanced => FixedAddresses is { Count: > 1 } || ChannelAddress.Scheme == "dns";

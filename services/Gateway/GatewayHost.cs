@@ -10,7 +10,8 @@ namespace FaceMesh.Gateway;
 /// <summary>What the Gateway process hosts; <c>Program</c> runs it, tests start it on loopback.</summary>
 public static class GatewayHost
 {
-    /// <summary>Photos up to the image limit travel in one internal message (<see cref="FaceMeshService.MaxInternalMessageBytes"/>).</summary>
+    /// <summary>Photos up to the image limit travel in one internal message (<see
+    /// cref="FaceMeshService.MaxInternalMessageBytes"/>).</summary>
     public const int MaxMessageBytes = FaceMeshService.MaxInternalMessageBytes;
 
     /// <summary>Internal calls are retried on UNAVAILABLE (all are idempotent), within the caller's deadline.</summary>

@@ -60,7 +60,8 @@ public sealed class GatewayOptions
     [Range(1, 1000)]
     public int MaxPageSize { get; set; } = 1000;
 
-    /// <summary>How long Enroll (with wait_until_searchable) and DeleteSubject wait for the Matcher to apply an event, in seconds.</summary>
+    /// <summary>How long Enroll (with wait_until_searchable) and DeleteSubject wait for the Matcher to apply an event, in
+    /// seconds.</summary>
     [Range(0.1, 120)]
     public double EnrollmentWaitSeconds { get; set; } = 10;
 

@@ -14,7 +14,8 @@ public sealed class ModelThresholds(Contracts.V1.Embedder.EmbedderClient embedde
 {
     private volatile ModelInfo? _model;
 
-    /// <param name="seenModelId">The model id of an embedding just made (null before any): another id than the cached one refreshes it.</param>
+    /// <param name="seenModelId">The model id of an embedding just made (null before any): another id than the cached one refreshes
+    /// it.</param>
     public async Task<(double Far, float Threshold, string ModelId)> ForAsync(double requested, double fallback, CallOptions call, string? seenModelId = null)
     {
         var model = _model;

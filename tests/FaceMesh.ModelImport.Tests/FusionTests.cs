@@ -8,7 +8,8 @@ using FaceMesh.Pipeline.Embedding;
 
 namespace FaceMesh.ModelImport.Tests;
 
-/// <summary>Fused packs: the fused cosine is the weighted mean of the models' cosines, weights are chosen by measurement, ids follow weights.</summary>
+/// <summary>Fused packs: the fused cosine is the weighted mean of the models' cosines, weights are chosen by measurement, ids follow
+/// weights.</summary>
 public sealed class FusionTests
 {
     [Fact]

@@ -3,7 +3,8 @@ using static FaceMesh.ModelImport.Tests.TestGraph;
 
 namespace FaceMesh.ModelImport.Tests;
 
-/// <summary>The <c>prelu-fused-relu</c> repair: a PReLU whose ReLU the TensorFlow.js converter fused into the convolution before it.</summary>
+/// <summary>The <c>prelu-fused-relu</c> repair: a PReLU whose ReLU the TensorFlow.js converter fused into the convolution before
+/// it.</summary>
 public sealed class RepairTests
 {
     /// <summary>relu(x) + c·(x − |x|) after a convolution with the ReLU fused in: what the published mobilefacenet does.</summary>

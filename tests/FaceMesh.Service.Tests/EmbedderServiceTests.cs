@@ -20,7 +20,8 @@ public sealed class EmbedderServiceTests(PipelineFixture fixture)
 
     private static Contracts.V1.Embedder.EmbedderClient Client(LoopbackService service) => new(service.Channel);
 
-    /// <summary>Real faces with every crop the pack's embedders take (the default pack: the 112-px ArcFace crop and dlib's 150-px chip).</summary>
+    /// <summary>Real faces with every crop the pack's embedders take (the default pack: the 112-px ArcFace crop and dlib's 150-px
+    /// chip).</summary>
     private Face[] RealFaces() =>
         new[] { "obama.jpg", "biden.jpg", "two_people.jpg" }
             .SelectMany(p => fixture.Pipeline.Detect(PipelineFixture.Load(TestPaths.Example(p))))
@@ -104,8 +105,11 @@ public sealed class EmbedderServiceTests(PipelineFixture fixture)
         Assert.Contains("declares 112x112 but carries 100 bytes", e.Status.Detail);
 
         var wrongSize = new EmbedRequest();
-        wrongSize.Faces.Add(new FaceCrops { Crops = { new AlignedCrop { Width = 112, Height = 112, Rgb = ByteString.CopyFrom(new byte[112 * 112 * 3]) },
-                                                      new AlignedCrop { Width = 64, Height = 64, Rgb = ByteString.CopyFrom(new byte[64 * 64 * 3]) } } });
+        wrongSize.Faces.Add(new FaceCrops
+        {
+            Crops = { new AlignedCrop { Width = 112, Height = 112, Rgb = ByteString.CopyFrom(new byte[112 * 112 * 3]) },
+                                                      new AlignedCrop { Width = 64, Height = 64, Rgb = ByteString.CopyFrom(new byte[64 * 64 * 3]) } }
+        });
         e = await Assert.ThrowsAsync<RpcException>(async () => await Client(embedder).EmbedAsync(wrongSize));
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.Contains("150x150 aligned crops as crop 1 of a face, not 64x64", e.Status.Detail);

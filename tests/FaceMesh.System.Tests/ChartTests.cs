@@ -29,7 +29,8 @@ public sealed class RenderedChart
     public JsonArray Manifests(string values) =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "artifacts", "chart", values + ".json")))!.AsArray();
 
-    /// <summary>Renders the chart with these helm template arguments (tools/chart-check/render: validated too) as artifacts/chart/NAME.json.</summary>
+    /// <summary>Renders the chart with these helm template arguments (tools/chart-check/render: validated too) as
+    /// artifacts/chart/NAME.json.</summary>
     public JsonArray Render(string name, params string[] arguments)
     {
         var (code, output) = Run(Path.Combine(TestPaths.RepositoryRoot, "tools", "chart-check", "render"), [name, .. arguments]);

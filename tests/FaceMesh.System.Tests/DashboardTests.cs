@@ -165,7 +165,8 @@ public sealed class DashboardTests
         public void Dispose() => _listener.Close();
     }
 
-    /// <summary>The scrape config a ServiceMonitor generates, reproduced for static targets (what the chart's sets, relabelings included).</summary>
+    /// <summary>The scrape config a ServiceMonitor generates, reproduced for static targets (what the chart's sets, relabelings
+    /// included).</summary>
     private static string ScrapeConfig(Fleet fleet, int standIn, bool withDetector) =>
         $$"""
         global: { scrape_interval: 1s, evaluation_interval: 1s }
@@ -388,7 +389,8 @@ public sealed class DashboardTests
     }
 }
 
-/// <summary>The rules' unit tests on synthetic series (charts/facemesh/rules/facemesh-alerts.test.yaml): the error-rate alert's guards.</summary>
+/// <summary>The rules' unit tests on synthetic series (charts/facemesh/rules/facemesh-alerts.test.yaml): the error-rate alert's
+/// guards.</summary>
 public sealed class AlertRuleTests
 {
     [SkippableFact]

@@ -239,7 +239,7 @@ public sealed class EnrollmentBusTests(BusFleet fleet) : IClassFixture<BusFleet>
             var t0 = DateTimeOffset.UtcNow.AddMinutes(-10);
             var enrolled = Enumerable.Range(0, 60).Select(i => Event("bus-order", $"p{i}", $"old-{i}", "model-x", seed: 7000 + i) with { EnrolledAt = t0.AddSeconds(i) }).ToArray();
             var deleted = Enumerable.Range(0, 60).Select(i => new SubjectDeleted
-                { Tenant = "default", Gallery = "bus-order", SubjectId = $"p{i}", DeletedAt = t0.AddSeconds(100 + i) }).ToArray();
+            { Tenant = "default", Gallery = "bus-order", SubjectId = $"p{i}", DeletedAt = t0.AddSeconds(100 + i) }).ToArray();
             var again = Enumerable.Range(0, 30).Select(i => Event("bus-order", $"p{i}", $"new-{i}", "model-x", seed: 8000 + i) with { EnrolledAt = t0.AddSeconds(200 + i) }).ToArray();
             // A gallery to hold them, then the deletions before the enrollments they erase (deliberately reordered),
             // then the redelivered old enrollments again, then enrollments made after the deletions.

@@ -430,7 +430,7 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
             // The JSON API follows: served over TLS on the same port, refused on the cleartext port, which keeps the
             // probes' and Prometheus' routes.
             using var https = new HttpClient(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = handler.SslOptions.RemoteCertificateValidationCallback } })
-                { BaseAddress = new Uri($"https://127.0.0.1:{port}") };
+            { BaseAddress = new Uri($"https://127.0.0.1:{port}") };
             https.DefaultRequestHeaders.Add("x-api-key", fleet.Keys["acme-reader"]);
             var overTls = await https.GetAsync("/v1/galleries");
             Assert.Equal(System.Net.HttpStatusCode.OK, overTls.StatusCode);

@@ -17,7 +17,8 @@ public sealed class LoopbackFleet : IAsyncLifetime
 
     public Contracts.V1.FaceMesh.FaceMeshClient Client => new(Gateway.Channel);
 
-    /// <summary>The Gateway setting of the tests that are not about authentication: calls without credentials act as tenant "default", admin.</summary>
+    /// <summary>The Gateway setting of the tests that are not about authentication: calls without credentials act as tenant "default",
+    /// admin.</summary>
     public const string Anonymous = "--Gateway:Auth:AllowAnonymous=true";
 
     public async Task InitializeAsync()

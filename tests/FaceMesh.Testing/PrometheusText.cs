@@ -6,7 +6,8 @@ namespace FaceMesh.Testing;
 /// <summary>Reads samples out of a Prometheus text exposition (a service's <c>/metrics</c>).</summary>
 public static class PrometheusText
 {
-    /// <summary>The value of the first sample of <paramref name="metric"/> whose labels contain <paramref name="labels"/> (e.g. <c>le="1"</c>).</summary>
+    /// <summary>The value of the first sample of <paramref name="metric"/> whose labels contain <paramref name="labels"/> (e.g.
+    /// <c>le="1"</c>).</summary>
     public static double Sample(string exposition, string metric, string labels = "")
     {
         var pattern = labels.Length == 0
@@ -18,7 +19,8 @@ public static class PrometheusText
         return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The sum of every sample of <paramref name="metric"/> whose labels contain <paramref name="labels"/> (0 when there is none).</summary>
+    /// <summary>The sum of every sample of <paramref name="metric"/> whose labels contain <paramref name="labels"/> (0 when there is
+    /// none).</summary>
     public static double Sum(string exposition, string metric, string labels = "") =>
         Regex.Matches(exposition, $@"^{Regex.Escape(metric)}\{{[^}}]*{Regex.Escape(labels)}[^}}]*\}} (\S+)", RegexOptions.Multiline)
             .Sum(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));

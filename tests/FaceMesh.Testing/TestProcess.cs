@@ -38,7 +38,8 @@ public static class TestProcess
         return process;
     }
 
-    /// <summary>Starts the program in the background and collects every line it writes (stdout and stderr) into <paramref name="output"/>.</summary>
+    /// <summary>Starts the program in the background and collects every line it writes (stdout and stderr) into <paramref
+    /// name="output"/>.</summary>
     public static Process StartCapturing(string program, IEnumerable<string> arguments, System.Collections.Concurrent.ConcurrentQueue<string> output, string? workingDirectory = null)
     {
         var process = Process.Start(Info(program, arguments, workingDirectory))!;

@@ -224,7 +224,8 @@ public abstract class VectorStoreContract : IDisposable
         Assert.Equal(["eve-1"], (await Store.ContainsFacesAsync(early, ["dan-1", "eve-1"])).ToArray());
     }
 
-    /// <summary>One step of a generated history: upsert face <c>Face</c> as <c>Subject</c> with vector <c>Seed</c>, or delete <c>Subject</c>.</summary>
+    /// <summary>One step of a generated history: upsert face <c>Face</c> as <c>Subject</c> with vector <c>Seed</c>, or delete
+    /// <c>Subject</c>.</summary>
     public sealed record Step(bool Delete, int Face, int Subject, int Seed);
 
     private static readonly Gen<Step[]> Histories = Gen.ArrayOf(

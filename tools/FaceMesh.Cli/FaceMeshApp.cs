@@ -48,7 +48,7 @@ public static class FaceMeshApp
                 {
                     InvalidImageException or ModelFileException or FileNotFoundException or DirectoryNotFoundException or FormatException => exception.Message,
                     CommandAppException => exception.Message,
-            Grpc.Core.RpcException rpc => $"{rpc.StatusCode}: {rpc.Status.Detail}",
+                    Grpc.Core.RpcException rpc => $"{rpc.StatusCode}: {rpc.Status.Detail}",
                     _ => null,
                 };
                 if (message is null)

@@ -17,7 +17,8 @@ public sealed record LoadOptions
     /// <summary>A folder per person to enroll into the gallery before an Identify run.</summary>
     public string? Enroll { get; init; }
     public string? Json { get; init; }
-    /// <summary>Run the same Verify inside this process with this model pack instead of calling the fleet (the overhead baseline).</summary>
+    /// <summary>Run the same Verify inside this process with this model pack instead of calling the fleet (the overhead
+    /// baseline).</summary>
     public string? InProcessPack { get; init; }
 
     public static LoadOptions Parse(string[] args)

@@ -87,32 +87,38 @@ int counter = 0;
 using var local = options.InProcessPack is { } packDir ? FaceMesh.Pipeline.FacePipeline.Open(packDir) : null;
 Func<CancellationToken, Task> call = (options.Rpc, local) switch
 {
-    ("verify", not null) => token =>
-    {
-        // The fleet's Verify, done here: decode and detect both photos, embed both crops in one batch, compare.
-        int i = Interlocked.Increment(ref counter);
-        var a = local.FindPrimary(ImageDecoder.Decode(photos[i % photos.Length].Content.ToByteArray()));
-        var b = local.FindPrimary(ImageDecoder.Decode(photos[(i + 1) % photos.Length].Content.ToByteArray()));
-        if (a is not null && b is not null)
-        {
-            var e = local.Embed([a, b]);
-            FaceMesh.Pipeline.Embedding.CosineSimilarity.Of(e[0], e[1]);
-        }
-        return Task.CompletedTask;
-    },
+    ("verify", not null) => VerifyInProcess,
     (_, not null) => throw new ArgumentException("--in-process runs verify only."),
-    ("verify", _) => async token =>
-    {
-        int i = Interlocked.Increment(ref counter);
-        await client.VerifyAsync(new VerifyRequest { Probe = photos[i % photos.Length], ReferenceImage = photos[(i + 1) % photos.Length] }, cancellationToken: token);
-    },
-    ("identify", _) => async token =>
-    {
-        int i = Interlocked.Increment(ref counter);
-        await client.IdentifyAsync(new IdentifyRequest { Gallery = options.Gallery, Image = photos[i % photos.Length] }, cancellationToken: token);
-    },
+    ("verify", _) => Verify,
+    ("identify", _) => Identify,
     _ => throw new ArgumentException($"--rpc {options.Rpc}: use verify or identify."),
 };
+
+// The fleet's Verify, done here: decode and detect both photos, embed both crops in one batch, compare.
+Task VerifyInProcess(CancellationToken token)
+{
+    int i = Interlocked.Increment(ref counter);
+    var a = local!.FindPrimary(ImageDecoder.Decode(photos[i % photos.Length].Content.ToByteArray()));
+    var b = local.FindPrimary(ImageDecoder.Decode(photos[(i + 1) % photos.Length].Content.ToByteArray()));
+    if (a is not null && b is not null)
+    {
+        var e = local.Embed([a, b]);
+        FaceMesh.Pipeline.Embedding.CosineSimilarity.Of(e[0], e[1]);
+    }
+    return Task.CompletedTask;
+}
+
+async Task Verify(CancellationToken token)
+{
+    int i = Interlocked.Increment(ref counter);
+    await client.VerifyAsync(new VerifyRequest { Probe = photos[i % photos.Length], ReferenceImage = photos[(i + 1) % photos.Length] }, cancellationToken: token);
+}
+
+async Task Identify(CancellationToken token)
+{
+    int i = Interlocked.Increment(ref counter);
+    await client.IdentifyAsync(new IdentifyRequest { Gallery = options.Gallery, Image = photos[i % photos.Length] }, cancellationToken: token);
+}
 
 var result = await new LoadRun(call, options).RunAsync();
 var table = new Table().AddColumns("rpc", "concurrency", "rate", "requests", "ok", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms")

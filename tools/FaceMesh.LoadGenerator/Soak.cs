@@ -15,7 +15,8 @@ public sealed record SoakSample(double Minute, int Requests, int Errors, double 
     IReadOnlyDictionary<string, double> GcCommittedMb);
 
 /// <param name="RssGrowthPercent">Resident memory, from the first minute after the warm-up to the last minute (medians).</param>
-/// <param name="OutsideGcGrowthPercent">The same for resident memory minus the GC's committed memory: what a native leak would move.</param>
+/// <param name="OutsideGcGrowthPercent">The same for resident memory minus the GC's committed memory: what a native leak would
+/// move.</param>
 public sealed record SoakResult(double Minutes, double Rate, int Requests, IReadOnlyDictionary<string, int> Errors, double WarmupMinutes,
     double P99FirstMs, double P99LastMs, double P99MaxMs, IReadOnlyDictionary<string, double> RssGrowthPercent,
     IReadOnlyDictionary<string, double> OutsideGcGrowthPercent, IReadOnlyList<SoakSample> Samples);
@@ -24,7 +25,8 @@ public sealed record SoakResult(double Minutes, double Rate, int Requests, IRead
 /// <c>facemesh-load --soak</c>: mixed traffic at a fixed rate for a long time (60 % Verify, 25 % Identify, 10 % Enroll,
 /// 5 % DeleteSubject), sampling latency, errors and every FaceMesh process's resident memory every 10 s. Writes
 /// soak.csv, soak-latency.png, soak-memory.png (and soak-gc.png when <c>metrics</c> are given); the goal is no
-/// errors, a steady p99 and RSS growth under 10 % after the warm-up. Enrollments and deletions cycle over <see cref="Subjects"/> subjects, one photo each, so the
+/// errors, a steady p99 and RSS growth under 10 % after the warm-up. Enrollments and deletions cycle over <see cref="Subjects"/> subjects,
+/// one photo each, so the
 /// gallery stops growing after a few minutes: memory that still grows is the services', not the data's.
 /// </summary>
 /// <param name="metrics">Each service's Prometheus endpoint (e.g. Gateway → http://127.0.0.1:5001/metrics): its GC's committed
@@ -190,7 +192,8 @@ public sealed class Soak(Contracts.V1.FaceMesh.FaceMeshClient client, IReadOnlyL
             await GcCommitted());
     }
 
-    /// <summary>Each service's <c>dotnet_gc_last_collection_memory_committed_size_bytes</c> in MB (a service that does not answer is left out).</summary>
+    /// <summary>Each service's <c>dotnet_gc_last_collection_memory_committed_size_bytes</c> in MB (a service that does not answer is left
+    /// out).</summary>
     private async Task<IReadOnlyDictionary<string, double>> GcCommitted()
     {
         var result = new SortedDictionary<string, double>(StringComparer.Ordinal);

@@ -9,7 +9,8 @@ using static TorchSharp.torch;
 
 namespace FaceMesh.Training;
 
-/// <summary>A run's <c>metrics.json</c>: its config and every finished epoch (written by the trainer, read by <see cref="Comparison"/>).</summary>
+/// <summary>A run's <c>metrics.json</c>: its config and every finished epoch (written by the trainer, read by <see
+/// cref="Comparison"/>).</summary>
 public sealed record RunMetrics(
     [property: System.Text.Json.Serialization.JsonPropertyName("config")] TrainingConfig Config,
     [property: System.Text.Json.Serialization.JsonPropertyName("epochs")] IReadOnlyList<EpochMetrics> Epochs)
@@ -212,7 +213,8 @@ public sealed class Trainer : IDisposable
         return result;
     }
 
-    /// <summary>LFW 10-fold accuracy and TAR at FAR 1e-2 on the held-out pairs (pairs whose crop is missing are skipped and counted).</summary>
+    /// <summary>LFW 10-fold accuracy and TAR at FAR 1e-2 on the held-out pairs (pairs whose crop is missing are skipped and
+    /// counted).</summary>
     public (double? Accuracy, double? Std, double? Tar, int? Skipped) Evaluate(string pairsFile)
     {
         var pairs = LfwPairs.Read(pairsFile, _data.Root)

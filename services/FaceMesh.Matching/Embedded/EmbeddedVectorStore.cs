@@ -9,7 +9,8 @@ public sealed class EmbeddedStoreOptions
     /// <summary>Folder of the log and snapshots; empty keeps galleries in memory only (lost on restart).</summary>
     public string DataDirectory { get; set; } = "";
 
-    /// <summary>Scan an int8 copy of the vectors first and re-rank the best candidates with floats (¼ of the memory traffic; 25 % more memory).</summary>
+    /// <summary>Scan an int8 copy of the vectors first and re-rank the best candidates with floats (¼ of the memory traffic; 25 % more
+    /// memory).</summary>
     public bool Int8Scan { get; set; }
 
     /// <summary>A snapshot is taken (and the log restarted) when the log grows past this many bytes.</summary>

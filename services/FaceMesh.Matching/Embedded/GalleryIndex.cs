@@ -75,7 +75,8 @@ public sealed class GalleryIndex(GalleryKey key, bool quantized = false)
         return 0;
     });
 
-    /// <summary>Removes the subject's faces enrolled at or before <paramref name="upToMs"/> (every face by default); returns how many.</summary>
+    /// <summary>Removes the subject's faces enrolled at or before <paramref name="upToMs"/> (every face by default); returns how
+    /// many.</summary>
     public int DeleteSubject(string subjectId, long upToMs = long.MaxValue) => Write(() =>
     {
         if (!_facesOfSubject.TryGetValue(subjectId, out var all))
@@ -220,7 +221,8 @@ public sealed class GalleryIndex(GalleryKey key, bool quantized = false)
     }
 }
 
-/// <summary>A gallery as it was at one moment: its binding and size, each face's fields, and the vectors row after row (in chunks).</summary>
+/// <summary>A gallery as it was at one moment: its binding and size, each face's fields, and the vectors row after row (in
+/// chunks).</summary>
 public sealed record GalleryCopy(GalleryInfo Info, (string FaceId, string SubjectId, float Quality, long EnrolledAtMs)[] Faces, float[][] Vectors)
 {
     public ReadOnlySpan<float> Vector(int row) =>

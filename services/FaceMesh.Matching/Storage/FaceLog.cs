@@ -29,7 +29,8 @@ public sealed class FaceLog : IDisposable
     public static FaceLog Open(string path, GalleryCatalog catalog, out int replayed, out long discardedBytes, bool salvage = false) =>
         Open(path, catalog, out replayed, out discardedBytes, salvage, p => new FileStream(p, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read));
 
-    /// <summary>As <see cref="Open(string, GalleryCatalog, out int, out long, bool)"/>, with the file opened by <paramref name="open"/> (tests: a disk that fails).</summary>
+    /// <summary>As <see cref="Open(string, GalleryCatalog, out int, out long, bool)"/>, with the file opened by <paramref name="open"/>
+    /// (tests: a disk that fails).</summary>
     internal static FaceLog Open(string path, GalleryCatalog catalog, out int replayed, out long discardedBytes, bool salvage, Func<string, FileStream> open)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
@@ -129,7 +130,8 @@ public sealed class FaceLog : IDisposable
         Write(payload.ToArray());
     }
 
-    /// <summary>Records that a subject was deleted at <paramref name="deletedAtMs"/> (its tombstone); returns once it is on the disk.</summary>
+    /// <summary>Records that a subject was deleted at <paramref name="deletedAtMs"/> (its tombstone); returns once it is on the
+    /// disk.</summary>
     public void AppendDelete(GalleryKey gallery, string subjectId, long deletedAtMs)
     {
         using var payload = new MemoryStream();

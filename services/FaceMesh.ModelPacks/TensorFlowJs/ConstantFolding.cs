@@ -83,7 +83,8 @@ internal static class ConstantFolding
         return TfTensor.Float(a.Shape, values);
     }
 
-    /// <summary>The flat index in a broadcast operand of shape <paramref name="from"/> for flat index <paramref name="i"/> of <paramref name="shape"/>.</summary>
+    /// <summary>The flat index in a broadcast operand of shape <paramref name="from"/> for flat index <paramref name="i"/> of <paramref
+    /// name="shape"/>.</summary>
     public static int SourceIndex(int i, IReadOnlyList<int> shape, IReadOnlyList<int> from)
     {
         int index = 0, stride = 1;

@@ -97,11 +97,11 @@ public sealed partial class TfToOnnx
             case "VALID":
                 return ((input - effective) / stride + 1, 0, 0);
             case "SAME":
-            {
-                int output = (input + stride - 1) / stride;
-                int total = Math.Max((output - 1) * stride + effective - input, 0);
-                return (output, total / 2, total - total / 2);
-            }
+                {
+                    int output = (input + stride - 1) / stride;
+                    int total = Math.Max((output - 1) * stride + effective - input, 0);
+                    return (output, total / 2, total - total / 2);
+                }
             case "EXPLICIT" when explicitPads is { } p:
                 return ((input + p.Item1 + p.Item2 - effective) / stride + 1, p.Item1, p.Item2);
             default:

@@ -57,7 +57,8 @@ public sealed class BlazeFaceDetector : IAnySizeDetector
         return Run(square, scale, scale, padX, padY, scoreThreshold, _spec.TopK);
     }
 
-    /// <summary>The image resized to about <paramref name="inputWidth"/>×<paramref name="inputHeight"/>, each rounded to a multiple of 32.</summary>
+    /// <summary>The image resized to about <paramref name="inputWidth"/>×<paramref name="inputHeight"/>, each rounded to a multiple of
+    /// 32.</summary>
     public IReadOnlyList<DetectedFace> DetectAt(RgbImage image, int inputWidth, int inputHeight, float? scoreThreshold = null, int? topK = null)
     {
         if (!AnySize && (inputWidth, inputHeight) != InputSize)
@@ -68,7 +69,8 @@ public sealed class BlazeFaceDetector : IAnySizeDetector
         return Run(resized, w / (float)image.Width, h / (float)image.Height, 0, 0, scoreThreshold, topK ?? _spec.TopK);
     }
 
-    /// <summary>Runs the model on <paramref name="input"/>; an input pixel (x, y) is image pixel ((x − padX) / sx, (y − padY) / sy).</summary>
+    /// <summary>Runs the model on <paramref name="input"/>; an input pixel (x, y) is image pixel ((x − padX) / sx, (y − padY) /
+    /// sy).</summary>
     private List<DetectedFace> Run(RgbImage input, float sx, float sy, float padX, float padY, float? scoreThreshold, int topK)
     {
         int w = input.Width, h = input.Height;
@@ -94,31 +96,33 @@ public sealed class BlazeFaceDetector : IAnySizeDetector
             int count = columns * rows * perCell;
             var o = LayerOutputs(outputs, layer, anchor, count);
             for (int cell = 0, k = 0; cell < columns * rows; cell++)
-            for (int a = 0; a < perCell; a++, k++)
-            {
-                float logit = o.Scores[o.ScoreBase + k * o.ScoreStride];
-                if (!(logit > logitThreshold))
-                    continue;
-                float ax = (cell % columns + 0.5f) * stride, ay = (cell / columns + 0.5f) * stride;
-                var r = o.Regressors.AsSpan(o.RegressorBase + k * o.RegressorStride, Regressors);
-                Vector2 ToImage(float x, float y) => new((ax + x - padX) / sx, (ay + y - padY) / sy);
-                var centre = ToImage(r[0], r[1]);
-                float bw = r[2] / sx, bh = r[3] / sy;
-                var keypoints = new Vector2[6];
-                for (int p = 0; p < 6; p++)
-                    keypoints[p] = ToImage(r[4 + 2 * p], r[5 + 2 * p]);
-                candidates.Add(new DetectedFace(
-                    new FaceBox(centre.X - bw / 2, centre.Y - bh / 2, centre.X + bw / 2, centre.Y + bh / 2), 1f / (1f + MathF.Exp(-logit)), keypoints));
-            }
+                for (int a = 0; a < perCell; a++, k++)
+                {
+                    float logit = o.Scores[o.ScoreBase + k * o.ScoreStride];
+                    if (!(logit > logitThreshold))
+                        continue;
+                    float ax = (cell % columns + 0.5f) * stride, ay = (cell / columns + 0.5f) * stride;
+                    var r = o.Regressors.AsSpan(o.RegressorBase + k * o.RegressorStride, Regressors);
+                    Vector2 ToImage(float x, float y) => new((ax + x - padX) / sx, (ay + y - padY) / sy);
+                    var centre = ToImage(r[0], r[1]);
+                    float bw = r[2] / sx, bh = r[3] / sy;
+                    var keypoints = new Vector2[6];
+                    for (int p = 0; p < 6; p++)
+                        keypoints[p] = ToImage(r[4 + 2 * p], r[5 + 2 * p]);
+                    candidates.Add(new DetectedFace(
+                        new FaceBox(centre.X - bw / 2, centre.Y - bh / 2, centre.X + bw / 2, centre.Y + bh / 2), 1f / (1f + MathF.Exp(-logit)), keypoints));
+                }
             anchor += count;
         }
         return NonMaximumSuppression.Apply(candidates, _spec.NmsIouThreshold, topK);
     }
 
-    /// <summary>One layer's scores and regressors: anchor k's score at ScoreBase + k·ScoreStride, its 16 regressors from RegressorBase + k·RegressorStride.</summary>
+    /// <summary>One layer's scores and regressors: anchor k's score at ScoreBase + k·ScoreStride, its 16 regressors from RegressorBase +
+    /// k·RegressorStride.</summary>
     private readonly record struct LayerOutput(float[] Scores, int ScoreBase, int ScoreStride, float[] Regressors, int RegressorBase, int RegressorStride);
 
-    /// <summary>With one combined output, anchor i's score is at i·17 and its regressors follow; with an output pair per layer, at i and i·16.</summary>
+    /// <summary>With one combined output, anchor i's score is at i·17 and its regressors follow; with an output pair per layer, at i and
+    /// i·16.</summary>
     private LayerOutput LayerOutputs(IReadOnlyDictionary<string, float[]> outputs, int layer, int firstAnchor, int count)
     {
         if (_outputs.Length == 1)

@@ -32,7 +32,8 @@ public sealed class CrowdDetector(IAnySizeDetector inner, MultiScaleOptions opti
         return views.Count == 1 ? views[0] : WeightedBoxFusion.Fuse(views, options.FusionIouThreshold);
     }
 
-    /// <summary>The faces of the photo and, with <see cref="MultiScaleOptions.MirroredPass"/>, of the mirrored photo (in the photo's pixels).</summary>
+    /// <summary>The faces of the photo and, with <see cref="MultiScaleOptions.MirroredPass"/>, of the mirrored photo (in the photo's
+    /// pixels).</summary>
     public IReadOnlyList<IReadOnlyList<DetectedFace>> DetectViews(RgbImage image, float? scoreThreshold = null)
     {
         var whole = inner.Detect(image, scoreThreshold);
@@ -42,7 +43,8 @@ public sealed class CrowdDetector(IAnySizeDetector inner, MultiScaleOptions opti
         return views;
     }
 
-    /// <summary>The single pass's faces (<paramref name="whole"/>) and the full-resolution passes' on <paramref name="image"/>, merged.</summary>
+    /// <summary>The single pass's faces (<paramref name="whole"/>) and the full-resolution passes' on <paramref name="image"/>,
+    /// merged.</summary>
     private List<DetectedFace> View(RgbImage image, IReadOnlyList<DetectedFace> whole, float? scoreThreshold, bool mirrored)
     {
         var all = new List<DetectedFace>(whole);

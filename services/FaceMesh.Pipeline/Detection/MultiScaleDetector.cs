@@ -50,8 +50,8 @@ public sealed class MultiScaleDetector(IFaceDetector inner, MultiScaleOptions op
     private IEnumerable<(int X, int Y)> Tiles(int width, int height, int tw, int th)
     {
         foreach (int y in Starts(height, th))
-        foreach (int x in Starts(width, tw))
-            yield return (x, y);
+            foreach (int x in Starts(width, tw))
+                yield return (x, y);
     }
 
     /// <summary>Tile origins along one axis: evenly spread, overlapping by at least the configured fraction.</summary>

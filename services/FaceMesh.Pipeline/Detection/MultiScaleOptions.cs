@@ -55,8 +55,10 @@ public sealed record MultiScaleOptions
     /// by NMS instead), confirmed on the odd-numbered ones (0.574 against 0.559).</remarks>
     public bool MirroredPass { get; init; } = true;
 
-    /// <summary>Weighted box fusion (mirrored views, <see cref="CrowdStrategy.Fused"/>): a box joins a fused face it overlaps by more than this IoU.</summary>
-    /// <remarks>Chosen on wider-dev's even-numbered events (0.4 against 0.55: AP 0.668 and 0.666 fused), confirmed on the odd-numbered ones.</remarks>
+    /// <summary>Weighted box fusion (mirrored views, <see cref="CrowdStrategy.Fused"/>): a box joins a fused face it overlaps by more than
+    /// this IoU.</summary>
+    /// <remarks>Chosen on wider-dev's even-numbered events (0.4 against 0.55: AP 0.668 and 0.666 fused), confirmed on the odd-numbered
+    /// ones.</remarks>
     public float FusionIouThreshold { get; init; } = 0.4f;
 
     /// <summary>Any-size detectors: candidates of a pass kept (best first) before NMS.</summary>

@@ -30,14 +30,14 @@ public static class UltraLightPriors
             int columns = (width + Strides[k] - 1) / Strides[k], rows = (height + Strides[k] - 1) / Strides[k];
             float scaleW = asShipped ? columns : width / (float)Strides[k], scaleH = asShipped ? rows : height / (float)Strides[k];
             for (int j = 0; j < rows; j++)
-            for (int i = 0; i < columns; i++)
-            foreach (int box in MinBoxes[k])
-            {
-                priors.Add(Math.Clamp((i + 0.5f) / scaleW, 0, 1));
-                priors.Add(Math.Clamp((j + 0.5f) / scaleH, 0, 1));
-                priors.Add(Math.Clamp(box / (float)width, 0, 1));
-                priors.Add(Math.Clamp(box / (float)height, 0, 1));
-            }
+                for (int i = 0; i < columns; i++)
+                    foreach (int box in MinBoxes[k])
+                    {
+                        priors.Add(Math.Clamp((i + 0.5f) / scaleW, 0, 1));
+                        priors.Add(Math.Clamp((j + 0.5f) / scaleH, 0, 1));
+                        priors.Add(Math.Clamp(box / (float)width, 0, 1));
+                        priors.Add(Math.Clamp(box / (float)height, 0, 1));
+                    }
         }
         return priors.ToArray();
     }

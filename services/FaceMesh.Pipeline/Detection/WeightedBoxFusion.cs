@@ -8,7 +8,8 @@ namespace FaceMesh.Pipeline.Detection;
 /// detection models", 2019) of several detectors' faces: every box, best score first, joins the fused face it overlaps
 /// most by more than the IoU threshold, or starts one; a fused face's box is its members' score-weighted mean, its score
 /// their mean score times min(members, detectors) / detectors, so a face that only one of two detectors found counts
-/// half (the lists may also be one detector's views of the photo and its mirror image). Unlike NMS, which keeps one box, the box is the detectors' consensus. Keypoints come from the best member that
+/// half (the lists may also be one detector's views of the photo and its mirror image). Unlike NMS, which keeps one box, the box is the
+/// detectors' consensus. Keypoints come from the best member that
 /// has them.
 /// </summary>
 /// <remarks>
@@ -20,7 +21,8 @@ public sealed class WeightedBoxFusion(IReadOnlyList<IFaceDetector> detectors, fl
 {
     public (int Width, int Height) InputSize => detectors[0].InputSize;
 
-    /// <summary>Every detector's faces fused; a detector of several views (<see cref="IMultiViewDetector"/>) gives each view as one list.</summary>
+    /// <summary>Every detector's faces fused; a detector of several views (<see cref="IMultiViewDetector"/>) gives each view as one
+    /// list.</summary>
     public IReadOnlyList<DetectedFace> Detect(RgbImage image, float? scoreThreshold = null) =>
         Fuse(detectors.SelectMany(d => d is IMultiViewDetector views ? views.DetectViews(image, scoreThreshold) : [d.Detect(image, scoreThreshold)]).ToArray(), iouThreshold);
 

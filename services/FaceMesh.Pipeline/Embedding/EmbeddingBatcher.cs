@@ -41,7 +41,8 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
     public Task<float[][]> EmbedAsync(IReadOnlyList<RgbImage> crops, bool flip, CancellationToken cancellation = default) =>
         EmbedFacesAsync(crops.Select(c => (IReadOnlyList<RgbImage>)[c]).ToArray(), flip, cancellation);
 
-    /// <summary>One unit embedding per face, in order; each face carries its crops in the order of <see cref="FaceEmbedder.Crops"/>.</summary>
+    /// <summary>One unit embedding per face, in order; each face carries its crops in the order of <see
+    /// cref="FaceEmbedder.Crops"/>.</summary>
     public async Task<float[][]> EmbedFacesAsync(IReadOnlyList<IReadOnlyList<RgbImage>> faces, bool flip, CancellationToken cancellation = default)
     {
         if (faces.Count == 0)

@@ -68,14 +68,14 @@ public static class FaceQualityAssessor
         double sum = 0, sumSq = 0;
         int n = 0;
         for (int y = h / 4; y < h * 3 / 4; y++)
-        for (int x = w / 4; x < w * 3 / 4; x++)
-        {
-            int i = y * w + x;
-            float lap = grey[i - 1] + grey[i + 1] + grey[i - w] + grey[i + w] - 4 * grey[i];
-            sum += lap;
-            sumSq += lap * lap;
-            n++;
-        }
+            for (int x = w / 4; x < w * 3 / 4; x++)
+            {
+                int i = y * w + x;
+                float lap = grey[i - 1] + grey[i + 1] + grey[i - w] + grey[i + w] - 4 * grey[i];
+                sum += lap;
+                sumSq += lap * lap;
+                n++;
+            }
         double variance = sumSq / n - (sum / n) * (sum / n);
         return (float)(1 - Math.Exp(-variance / 100));
     }

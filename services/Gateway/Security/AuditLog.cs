@@ -34,8 +34,11 @@ public sealed class AuditLog : IDisposable
         // Gallery and subject come from the caller (also from refused calls): escaped and cut to length, in the log and the file.
         var r = record with
         {
-            Tenant = LogText.Safe(record.Tenant), KeyId = LogText.Safe(record.KeyId), Gallery = LogText.Safe(record.Gallery),
-            Subject = LogText.Safe(record.Subject), Outcome = LogText.Safe(record.Outcome),
+            Tenant = LogText.Safe(record.Tenant),
+            KeyId = LogText.Safe(record.KeyId),
+            Gallery = LogText.Safe(record.Gallery),
+            Subject = LogText.Safe(record.Subject),
+            Outcome = LogText.Safe(record.Outcome),
         };
         _log.LogInformation("audit rpc={Rpc} tenant={Tenant} key={KeyId} gallery={Gallery} subject={Subject} status={Status} {Outcome} trace={TraceId}",
             r.Rpc, r.Tenant, r.KeyId, r.Gallery, r.Subject, r.Status, r.Outcome, r.TraceId);

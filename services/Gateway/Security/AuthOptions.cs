@@ -12,7 +12,8 @@ public sealed class AuthOptions
 {
     public const string Section = "Gateway:Auth";
 
-    /// <summary>Calls without credentials act as <see cref="AnonymousTenant"/> with the admin role, without a rate limit. For a local trial only.</summary>
+    /// <summary>Calls without credentials act as <see cref="AnonymousTenant"/> with the admin role, without a rate limit. For a local trial
+    /// only.</summary>
     public bool AllowAnonymous { get; set; }
 
     [Required]

@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 
 namespace FaceMesh.Gateway.Security;
 
-/// <summary>Validates JWT bearer tokens against the configured issuer, audience and signing keys (signature, lifetime, both names).</summary>
+/// <summary>Validates JWT bearer tokens against the configured issuer, audience and signing keys (signature, lifetime, both
+/// names).</summary>
 public sealed class JwtValidator
 {
     private readonly JwtOptions _options;

@@ -76,7 +76,8 @@ public sealed class TfInterpreter(TfGraph graph)
         return v.Count == 4 ? v.Select(x => (int)x).ToArray() : [1, 1, 1, 1];
     }
 
-    /// <summary>Output size and padding before, per TensorFlow's conv_ops: SAME gives ⌈in/s⌉ with the smaller half of the padding before.</summary>
+    /// <summary>Output size and padding before, per TensorFlow's conv_ops: SAME gives ⌈in/s⌉ with the smaller half of the padding
+    /// before.</summary>
     private static (int Out, int PadBefore) Geometry(string padding, int input, int kernel, int stride, int dilation)
     {
         int span = dilation * (kernel - 1) + 1;
@@ -100,34 +101,34 @@ public sealed class TfInterpreter(TfGraph graph)
         var filter = f.Floats;
         var output = new float[N * OH * OW * OC];
         for (int b = 0; b < N; b++)
-        for (int oy = 0; oy < OH; oy++)
-        for (int ox = 0; ox < OW; ox++)
-        for (int oc = 0; oc < OC; oc++)
-        {
-            double sum = 0;
-            for (int ky = 0; ky < KH; ky++)
-            {
-                int iy = oy * strides[1] + ky * dilations[1] - padTop;
-                if (iy < 0 || iy >= H) continue;
-                for (int kx = 0; kx < KW; kx++)
-                {
-                    int ix = ox * strides[2] + kx * dilations[2] - padLeft;
-                    if (ix < 0 || ix >= W) continue;
-                    int pixel = ((b * H + iy) * W + ix) * C;
-                    if (depthwise)
+            for (int oy = 0; oy < OH; oy++)
+                for (int ox = 0; ox < OW; ox++)
+                    for (int oc = 0; oc < OC; oc++)
                     {
-                        int c = oc / M, m = oc % M;
-                        sum += (double)input[pixel + c] * filter[((ky * KW + kx) * C + c) * M + m];
+                        double sum = 0;
+                        for (int ky = 0; ky < KH; ky++)
+                        {
+                            int iy = oy * strides[1] + ky * dilations[1] - padTop;
+                            if (iy < 0 || iy >= H) continue;
+                            for (int kx = 0; kx < KW; kx++)
+                            {
+                                int ix = ox * strides[2] + kx * dilations[2] - padLeft;
+                                if (ix < 0 || ix >= W) continue;
+                                int pixel = ((b * H + iy) * W + ix) * C;
+                                if (depthwise)
+                                {
+                                    int c = oc / M, m = oc % M;
+                                    sum += (double)input[pixel + c] * filter[((ky * KW + kx) * C + c) * M + m];
+                                }
+                                else
+                                {
+                                    for (int c = 0; c < C; c++)
+                                        sum += (double)input[pixel + c] * filter[((ky * KW + kx) * C + c) * M + oc];
+                                }
+                            }
+                        }
+                        output[((b * OH + oy) * OW + ox) * OC + oc] = (float)sum;
                     }
-                    else
-                    {
-                        for (int c = 0; c < C; c++)
-                            sum += (double)input[pixel + c] * filter[((ky * KW + kx) * C + c) * M + oc];
-                    }
-                }
-            }
-            output[((b * OH + oy) * OW + ox) * OC + oc] = (float)sum;
-        }
         return TfTensor.Float([N, OH, OW, OC], output);
     }
 
@@ -140,13 +141,13 @@ public sealed class TfInterpreter(TfGraph graph)
         float B(int k, int j) => tb ? b.Floats[j * b.Shape[1] + k] : b.Floats[k * b.Shape[1] + j];
         var output = new float[rows * cols];
         for (int i = 0; i < rows; i++)
-        for (int j = 0; j < cols; j++)
-        {
-            double sum = 0;
-            for (int k = 0; k < inner; k++)
-                sum += (double)A(i, k) * B(k, j);
-            output[i * cols + j] = (float)sum;
-        }
+            for (int j = 0; j < cols; j++)
+            {
+                double sum = 0;
+                for (int k = 0; k < inner; k++)
+                    sum += (double)A(i, k) * B(k, j);
+                output[i * cols + j] = (float)sum;
+            }
         return TfTensor.Float([rows, cols], output);
     }
 
@@ -304,23 +305,23 @@ public sealed class TfInterpreter(TfGraph graph)
         var (OW, left) = Geometry(padding, W, k[2], s[2], 1);
         var output = new float[N * OH * OW * C];
         for (int b = 0; b < N; b++)
-        for (int oy = 0; oy < OH; oy++)
-        for (int ox = 0; ox < OW; ox++)
-        for (int c = 0; c < C; c++)
-        {
-            double acc = max ? double.NegativeInfinity : 0;
-            int count = 0;
-            for (int ky = 0; ky < k[1]; ky++)
-            for (int kx = 0; kx < k[2]; kx++)
-            {
-                int iy = oy * s[1] + ky - top, ix = ox * s[2] + kx - left;
-                if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-                double v = x.Floats[((b * H + iy) * W + ix) * C + c];
-                acc = max ? Math.Max(acc, v) : acc + v;
-                count++;
-            }
-            output[((b * OH + oy) * OW + ox) * C + c] = (float)(max ? acc : acc / count);
-        }
+            for (int oy = 0; oy < OH; oy++)
+                for (int ox = 0; ox < OW; ox++)
+                    for (int c = 0; c < C; c++)
+                    {
+                        double acc = max ? double.NegativeInfinity : 0;
+                        int count = 0;
+                        for (int ky = 0; ky < k[1]; ky++)
+                            for (int kx = 0; kx < k[2]; kx++)
+                            {
+                                int iy = oy * s[1] + ky - top, ix = ox * s[2] + kx - left;
+                                if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                                double v = x.Floats[((b * H + iy) * W + ix) * C + c];
+                                acc = max ? Math.Max(acc, v) : acc + v;
+                                count++;
+                            }
+                        output[((b * OH + oy) * OW + ox) * C + c] = (float)(max ? acc : acc / count);
+                    }
         return TfTensor.Float([N, OH, OW, C], output);
     }
 
@@ -329,13 +330,13 @@ public sealed class TfInterpreter(TfGraph graph)
         int N = x.Shape[0], H = x.Shape[1], W = x.Shape[2], C = x.Shape[3], OC = C / (block * block);
         var output = new float[x.Count];
         for (int b = 0; b < N; b++)
-        for (int y = 0; y < H * block; y++)
-        for (int xo = 0; xo < W * block; xo++)
-        for (int c = 0; c < OC; c++)
-        {
-            int depth = ((y % block) * block + xo % block) * OC + c;
-            output[((b * H * block + y) * W * block + xo) * OC + c] = x.Floats[((b * H + y / block) * W + xo / block) * C + depth];
-        }
+            for (int y = 0; y < H * block; y++)
+                for (int xo = 0; xo < W * block; xo++)
+                    for (int c = 0; c < OC; c++)
+                    {
+                        int depth = ((y % block) * block + xo % block) * OC + c;
+                        output[((b * H * block + y) * W * block + xo) * OC + c] = x.Floats[((b * H + y / block) * W + xo / block) * C + depth];
+                    }
         return TfTensor.Float([N, H * block, W * block, OC], output);
     }
 
@@ -351,21 +352,21 @@ public sealed class TfInterpreter(TfGraph graph)
         }
         var output = new float[N * OH * OW * C];
         for (int b = 0; b < N; b++)
-        for (int y = 0; y < OH; y++)
-        {
-            var (y0, y1, ly) = Source(y, H, OH);
-            for (int xo = 0; xo < OW; xo++)
+            for (int y = 0; y < OH; y++)
             {
-                var (x0, x1, lx) = Source(xo, W, OW);
-                for (int c = 0; c < C; c++)
+                var (y0, y1, ly) = Source(y, H, OH);
+                for (int xo = 0; xo < OW; xo++)
                 {
-                    double P(int yy, int xx) => x.Floats[((b * H + yy) * W + xx) * C + c];
-                    double top = P(y0, x0) + (P(y0, x1) - P(y0, x0)) * lx;
-                    double bottom = P(y1, x0) + (P(y1, x1) - P(y1, x0)) * lx;
-                    output[((b * OH + y) * OW + xo) * C + c] = (float)(top + (bottom - top) * ly);
+                    var (x0, x1, lx) = Source(xo, W, OW);
+                    for (int c = 0; c < C; c++)
+                    {
+                        double P(int yy, int xx) => x.Floats[((b * H + yy) * W + xx) * C + c];
+                        double top = P(y0, x0) + (P(y0, x1) - P(y0, x0)) * lx;
+                        double bottom = P(y1, x0) + (P(y1, x1) - P(y1, x0)) * lx;
+                        output[((b * OH + y) * OW + xo) * C + c] = (float)(top + (bottom - top) * ly);
+                    }
                 }
             }
-        }
         return TfTensor.Float([N, OH, OW, C], output);
     }
 

@@ -21,7 +21,8 @@ public sealed class ResNet18 : Module<Tensor, Tensor>, IOnnxExportable
     /// <summary>The blocks per stage of the ResNet-18 in Microsoft.ML.DnnImageFeaturizer.ResNet18 (its last stage has three).</summary>
     public static readonly int[] DnnImageFeaturizerBlocks = [2, 2, 2, 3];
 
-    /// <param name="blocks">Basic blocks per stage: [2, 2, 2, 2] is He et al.'s ResNet-18; <see cref="DnnImageFeaturizerBlocks"/> matches the ImageNet weights FaceMesh loads.</param>
+    /// <param name="blocks">Basic blocks per stage: [2, 2, 2, 2] is He et al.'s ResNet-18; <see cref="DnnImageFeaturizerBlocks"/> matches
+    /// the ImageNet weights FaceMesh loads.</param>
     public ResNet18(int embeddingSize = 512, double dropout = 0, int inputSize = 112, int[]? blocks = null) : base(nameof(ResNet18))
     {
         Blocks = blocks ?? [2, 2, 2, 2];

@@ -49,15 +49,15 @@ public static class OnnxExporter
                     x = Module(g, child, x, $"{prefix}.{name}");
                 return x;
             case Conv2d conv:
-            {
-                var inputs = new List<string> { x, g.Initializer($"{prefix}.weight", conv.weight!) };
-                if (conv.bias is not null)
-                    inputs.Add(g.Initializer($"{prefix}.bias", conv.bias));
-                return g.Node("Conv", prefix, inputs,
-                    OnnxGraph.Ints("kernel_shape", conv.kernel_size), OnnxGraph.Ints("strides", conv.stride),
-                    OnnxGraph.Ints("pads", [.. conv.padding ?? [0, 0], .. conv.padding ?? [0, 0]]), OnnxGraph.Ints("dilations", conv.dilation),
-                    OnnxGraph.Int("group", conv.groups));
-            }
+                {
+                    var inputs = new List<string> { x, g.Initializer($"{prefix}.weight", conv.weight!) };
+                    if (conv.bias is not null)
+                        inputs.Add(g.Initializer($"{prefix}.bias", conv.bias));
+                    return g.Node("Conv", prefix, inputs,
+                        OnnxGraph.Ints("kernel_shape", conv.kernel_size), OnnxGraph.Ints("strides", conv.stride),
+                        OnnxGraph.Ints("pads", [.. conv.padding ?? [0, 0], .. conv.padding ?? [0, 0]]), OnnxGraph.Ints("dilations", conv.dilation),
+                        OnnxGraph.Int("group", conv.groups));
+                }
             case BatchNorm2d bn:
                 return BatchNorm(g, x, prefix, bn.weight!, bn.bias!, bn.running_mean!, bn.running_var!, bn.eps);
             case BatchNorm1d bn:
@@ -72,12 +72,12 @@ public static class OnnxExporter
             case Flatten flatten when flatten.start_dim == 1:
                 return g.Node("Flatten", prefix, [x], OnnxGraph.Int("axis", 1));
             case Linear linear:
-            {
-                var inputs = new List<string> { x, g.Initializer($"{prefix}.weight", linear.weight!) };
-                if (linear.bias is not null)
-                    inputs.Add(g.Initializer($"{prefix}.bias", linear.bias));
-                return g.Node("Gemm", prefix, inputs, OnnxGraph.Int("transB", 1));
-            }
+                {
+                    var inputs = new List<string> { x, g.Initializer($"{prefix}.weight", linear.weight!) };
+                    if (linear.bias is not null)
+                        inputs.Add(g.Initializer($"{prefix}.bias", linear.bias));
+                    return g.Node("Gemm", prefix, inputs, OnnxGraph.Int("transB", 1));
+                }
             case MaxPool2d pool:
                 return g.Node("MaxPool", prefix, [x], OnnxGraph.Ints("kernel_shape", pool.kernel_size),
                     OnnxGraph.Ints("strides", pool.stride ?? pool.kernel_size), OnnxGraph.Ints("pads", [.. pool.padding ?? [0, 0], .. pool.padding ?? [0, 0]]));
