@@ -6,22 +6,14 @@ using Grpc.Core;
 
 namespace FaceMesh.Detector;
 
-/// <summary>Translates gRPC to the <see cref="FaceFinder"/>, and bad images to <c>INVALID_ARGUMENT</c>.</summary>
+/// <summary>Translates gRPC to the <see cref="FaceFinder"/>; bad images become <c>INVALID_ARGUMENT</c> by the error map in
+/// <see cref="DetectorHost"/>.</summary>
 public sealed class DetectorGrpcService(DetectorModel model) : Contracts.V1.Detector.DetectorBase
 {
     public override async Task<DetectFacesResponse> Detect(DetectFacesRequest request, ServerCallContext context)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        PendingDecode pending;
-        try
-        {
-            pending = ImageDecoder.Open(request.Image?.Content.ToByteArray() ?? [], model.Limits);
-        }
-        catch (InvalidImageException e)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
-        }
-        using (pending)
+        using (var pending = ImageDecoder.Open(request.Image?.Content.ToByteArray() ?? [], model.Limits))
         {
             // The pixels count against the process's decode budget from before decoding until the answer is built.
             IDisposable lease;
@@ -29,11 +21,10 @@ public sealed class DetectorGrpcService(DetectorModel model) : Contracts.V1.Dete
             {
                 lease = await model.Budget.ReserveAsync(pending.PeakBytes, model.DecodeWait, context.CancellationToken);
             }
-            catch (DecodeBudgetExceededException e)
+            catch (DecodeBudgetExceededException)
             {
                 DetectorMetrics.BudgetRefusals.Add(1);
-                throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message),
-                    new Metadata { { RetryAfterTrailer, ((int)e.RetryAfter.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+                throw; // RESOURCE_EXHAUSTED with a retry-after-ms trailer (DetectorHost's error map)
             }
             try
             {
@@ -64,21 +55,12 @@ public sealed class DetectorGrpcService(DetectorModel model) : Contracts.V1.Dete
             catch (InvalidImageException e)
             {
                 decode?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
-                throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+                throw;
             }
         }
-        IReadOnlyList<Pipeline.Face> faces;
         int limit = request.MaxFaces > 0 ? Math.Min(request.MaxFaces, model.MaxFaces) : model.MaxFaces;
-        try
-        {
-            faces = request.PhotoOfOne && !request.MultiScale ? model.Finder.DetectPhotoOfOne(image).Faces
-                : model.Finder.Detect(image, request.MultiScale, maxFaces: limit); // faces beyond the limit are not landmarked
-        }
-        catch (Pipeline.Alignment.LandmarkModelException e)
-        {
-            // The pack's model misbehaves, not the caller's photo: an operator must replace the model files.
-            throw new RpcException(new Status(StatusCode.Internal, e.Message));
-        }
+        var faces = request.PhotoOfOne && !request.MultiScale ? model.Finder.DetectPhotoOfOne(image).Faces
+            : model.Finder.Detect(image, request.MultiScale, maxFaces: limit); // faces beyond the limit are not landmarked
         DetectorMetrics.Duration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
         DetectorMetrics.Faces.Record(faces.Count);
         var kept = faces.OrderByDescending(f => f.Box.Area).Take(limit).Select(f => InPhotoPixels(f, 1 / pending.Scale)).ToArray();

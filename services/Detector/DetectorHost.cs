@@ -1,4 +1,8 @@
+using System.Globalization;
 using FaceMesh.Hosting;
+using FaceMesh.Imaging;
+using FaceMesh.Pipeline.Alignment;
+using Grpc.Core;
 
 namespace FaceMesh.Detector;
 
@@ -7,12 +11,20 @@ public static class DetectorHost
 {
     public static WebApplication Build(string[] args)
     {
-        var builder = FaceMeshService.CreateBuilder(args, "facemesh-detector");
+        var builder = ServiceDefaults.CreateBuilder(args, "facemesh-detector");
         builder.RequireFleetToken<DetectorGrpcService>();
         builder.AddValidatedOptions<DetectorOptions>(DetectorOptions.Section);
         builder.Services.AddSingleton<DetectorModel>();
         builder.Services.AddHostedService<DetectorWarmup>();
-        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(grpc => grpc.MaxReceiveMessageSize = FaceMeshService.MaxInternalMessageBytes);
+        builder.Services.Configure<ErrorStatusMap>(errors => errors
+            .Map<InvalidImageException>(StatusCode.InvalidArgument)
+            .Map<DecodeBudgetExceededException>(StatusCode.ResourceExhausted, e => new Metadata
+            {
+                { DetectorGrpcService.RetryAfterTrailer, ((int)e.RetryAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) },
+            })
+            // The pack's landmark model misbehaves, not the caller's photo: an operator must replace the model files.
+            .Map<LandmarkModelException>(StatusCode.Internal));
+        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(grpc => grpc.MaxReceiveMessageSize = ServiceDefaults.MaxInternalMessageBytes);
 
         var app = builder.Build();
         app.MapGrpcService<DetectorGrpcService>();

@@ -10,7 +10,7 @@ namespace FaceMesh.Detector;
 /// </summary>
 public static class DetectorMetrics
 {
-    private static readonly Meter Meter = new(FaceMeshService.MeterPrefix + "Detector");
+    private static readonly Meter Meter = new(ServiceDefaults.MeterPrefix + "Detector");
 
     /// <summary>Decode, detect, landmarks and alignment of one image.</summary>
     public static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("facemesh.detector.duration", "s",
@@ -39,5 +39,5 @@ public static class DetectorMetrics
         }
     }
 
-    public static readonly ActivitySource Source = new(FaceMeshService.MeterPrefix + "Detector");
+    public static readonly ActivitySource Source = new(ServiceDefaults.MeterPrefix + "Detector");
 }

@@ -5,7 +5,8 @@ using Grpc.Core;
 
 namespace FaceMesh.Embedder;
 
-/// <summary>Translates gRPC to the <see cref="EmbeddingBatcher"/> and its exceptions to status codes.</summary>
+/// <summary>Translates gRPC to the <see cref="EmbeddingBatcher"/>; its exceptions become status codes by the error map in
+/// <see cref="EmbedderHost"/>.</summary>
 public sealed class EmbedderGrpcService(EmbedderModel model) : Contracts.V1.Embedder.EmbedderBase
 {
     public override async Task<EmbedResponse> Embed(EmbedRequest request, ServerCallContext context)
@@ -15,19 +16,7 @@ public sealed class EmbedderGrpcService(EmbedderModel model) : Contracts.V1.Embe
         IReadOnlyList<RgbImage>[] faces = request.Faces.Count > 0
             ? request.Faces.Select((f, i) => Needed(f.Crops, $"faces[{i}]")).ToArray()
             : request.Crops.Select((c, i) => Needed([c], $"crops[{i}]")).ToArray();
-        float[][] vectors;
-        try
-        {
-            vectors = await model.Batcher.EmbedFacesAsync(faces, request.HasFlip ? request.Flip : model.FlipAugmentation, context.CancellationToken);
-        }
-        catch (EmbedderBusyException e)
-        {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message));
-        }
-        catch (ArgumentException e)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
-        }
+        var vectors = await model.Batcher.EmbedFacesAsync(faces, request.HasFlip ? request.Flip : model.FlipAugmentation, context.CancellationToken);
         var response = new EmbedResponse();
         foreach (var vector in vectors)
             response.Embeddings.Add(new Contracts.V1.Embedding { Values = { vector }, ModelId = model.Embedder.ModelId });

@@ -1,4 +1,6 @@
 using FaceMesh.Hosting;
+using FaceMesh.Pipeline.Embedding;
+using Grpc.Core;
 
 namespace FaceMesh.Embedder;
 
@@ -7,12 +9,15 @@ public static class EmbedderHost
 {
     public static WebApplication Build(string[] args)
     {
-        var builder = FaceMeshService.CreateBuilder(args, "facemesh-embedder");
+        var builder = ServiceDefaults.CreateBuilder(args, "facemesh-embedder");
         builder.RequireFleetToken<EmbedderGrpcService>();
         builder.AddValidatedOptions<EmbedderOptions>(EmbedderOptions.Section);
         builder.Services.AddSingleton<EmbedderModel>();
         builder.Services.AddSingleton<EmbedderMetrics>();
-        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(grpc => grpc.MaxReceiveMessageSize = FaceMeshService.MaxInternalMessageBytes);
+        builder.Services.Configure<ErrorStatusMap>(errors => errors
+            .Map<EmbedderBusyException>(StatusCode.ResourceExhausted)
+            .Map<ArgumentException>(StatusCode.InvalidArgument));
+        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(grpc => grpc.MaxReceiveMessageSize = ServiceDefaults.MaxInternalMessageBytes);
         builder.Services.AddHostedService<ModelWarmup>();
 
         var app = builder.Build();

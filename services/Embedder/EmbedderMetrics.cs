@@ -10,7 +10,7 @@ namespace FaceMesh.Embedder;
 /// </summary>
 public sealed class EmbedderMetrics : IDisposable
 {
-    public const string MeterName = FaceMeshService.MeterPrefix + "Embedder";
+    public const string MeterName = ServiceDefaults.MeterPrefix + "Embedder";
 
     private readonly Meter _meter;
     private readonly Histogram<int> _batchSize;

@@ -3,7 +3,7 @@ using Grpc.Net.Client.Configuration;
 
 namespace FaceMesh.Client;
 
-/// <summary>The gRPC retry policy of every FaceMesh caller: the client library and the Gateway's internal calls.</summary>
+/// <summary>The client library's gRPC retry policy (the Gateway has its own for its internal calls).</summary>
 public static class RetryPolicies
 {
     /// <summary>

@@ -11,7 +11,7 @@ namespace FaceMesh.Hosting;
 /// </summary>
 public static class ProcessMetrics
 {
-    private static readonly Meter Meter = new(FaceMeshService.MeterPrefix + "Process");
+    private static readonly Meter Meter = new(ServiceDefaults.MeterPrefix + "Process");
     private static readonly double StartedAt = Process.GetCurrentProcess().StartTime.ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalSeconds;
 
     static ProcessMetrics()

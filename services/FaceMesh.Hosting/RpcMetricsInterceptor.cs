@@ -12,7 +12,7 @@ namespace FaceMesh.Hosting;
 /// </summary>
 public sealed class RpcMetricsInterceptor(ServiceIdentity identity) : Interceptor
 {
-    private static readonly Meter Meter = new(FaceMeshService.MeterPrefix + "Rpc");
+    private static readonly Meter Meter = new(ServiceDefaults.MeterPrefix + "Rpc");
     private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("facemesh.rpc.server.duration", "s",
         "Time to answer a gRPC call, by service, method and status code.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });

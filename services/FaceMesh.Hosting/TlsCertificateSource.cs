@@ -13,7 +13,7 @@ namespace FaceMesh.Hosting;
 /// </summary>
 public sealed class TlsCertificateSource : IDisposable
 {
-    private readonly Meter _meter = new(FaceMeshService.MeterPrefix + "Tls");
+    private readonly Meter _meter = new(ServiceDefaults.MeterPrefix + "Tls");
     private readonly string _certificateFile;
     private readonly string _keyFile;
     private readonly Timer _timer;

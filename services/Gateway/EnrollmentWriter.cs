@@ -62,27 +62,17 @@ public sealed class EnrollmentWriter(
 
     /// <summary>
     /// A gallery holds one model's embeddings: with events the Matcher applies a change after the caller has its
-    /// answer, so the binding is checked here first (FAILED_PRECONDITION, as the Matcher would answer).
+    /// answer, so the binding is checked here first. The Matcher answers (its own FAILED_PRECONDITION, passed on as
+    /// is) unless this Gateway already knows the gallery is bound to this very model.
     /// </summary>
     private async Task CheckModel(GalleryRef gallery, string modelId, CallOptions call)
     {
         var key = (gallery.Tenant, gallery.Gallery);
-        if (!_models.TryGetValue(key, out var bound))
-        {
-            try
-            {
-                bound = (await matcher.GetGalleryStatsAsync(new GetGalleryStatsRequest { Gallery = gallery }, call)).ModelId;
-                if (bound.Length > 0)
-                    _models[key] = bound;
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
-            {
-                return; // a new gallery: its first face binds it
-            }
-        }
-        if (bound.Length > 0 && bound != modelId)
-            throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                new Matching.ModelMismatchException(new Matching.GalleryKey(gallery.Tenant, gallery.Gallery), bound, modelId).Message));
+        if (_models.TryGetValue(key, out var known) && known == modelId)
+            return;
+        var bound = (await matcher.CheckModelAsync(new CheckModelRequest { Gallery = gallery, ModelId = modelId }, call)).BoundModelId;
+        if (bound.Length > 0)
+            _models[key] = bound; // a new gallery (empty) is bound by its first face
     }
 
     private async Task Publish<T>(IReadOnlyList<T> events, string what, CallOptions call) where T : class

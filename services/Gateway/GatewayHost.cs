@@ -11,12 +11,28 @@ namespace FaceMesh.Gateway;
 public static class GatewayHost
 {
     /// <summary>Photos up to the image limit travel in one internal message (<see
-    /// cref="FaceMeshService.MaxInternalMessageBytes"/>).</summary>
-    public const int MaxMessageBytes = FaceMeshService.MaxInternalMessageBytes;
+    /// cref="ServiceDefaults.MaxInternalMessageBytes"/>).</summary>
+    public const int MaxMessageBytes = ServiceDefaults.MaxInternalMessageBytes;
 
-    /// <summary>Internal calls are retried on UNAVAILABLE (all are idempotent), within the caller's deadline.</summary>
-    private static readonly ServiceConfig RetryOnUnavailable =
-        FaceMesh.Client.RetryPolicies.OnUnavailable(maxAttempts: 4, initialBackoff: TimeSpan.FromMilliseconds(100));
+    /// <summary>
+    /// Internal calls are retried on UNAVAILABLE, within the caller's deadline: 4 attempts, back-off from 100 ms. Every
+    /// internal call may be: enrollments are keyed by face id, so a repeated one is the same one.
+    /// </summary>
+    private static readonly ServiceConfig RetryOnUnavailable = new()
+    {
+        MethodConfigs =
+        {
+            new MethodConfig
+            {
+                Names = { MethodName.Default },
+                RetryPolicy = new RetryPolicy
+                {
+                    MaxAttempts = 4, InitialBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromSeconds(2), BackoffMultiplier = 2,
+                    RetryableStatusCodes = { Grpc.Core.StatusCode.Unavailable },
+                },
+            },
+        },
+    };
 
     /// <summary>The same, with each call sent to the next ready instance (a retry too, so it lands on another one).</summary>
     private static readonly ServiceConfig RetryOnUnavailableRoundRobin = WithRoundRobin(RetryOnUnavailable);
@@ -34,7 +50,7 @@ public static class GatewayHost
     /// <param name="sharedBus">The single-process mode's in-memory bus (the Matcher's), when Bus:Transport is InMemory.</param>
     public static WebApplication Build(string[] args, IBus? sharedBus)
     {
-        var builder = FaceMeshService.CreateBuilder(args, "facemesh-gateway");
+        var builder = ServiceDefaults.CreateBuilder(args, "facemesh-gateway");
         builder.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
         var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         builder.AddValidatedOptions<AuthOptions>(AuthOptions.Section);

@@ -1,16 +1,18 @@
 using FaceMesh.Contracts.V1;
 using FaceMesh.Matching;
+using FaceMesh.Messaging.V1;
 using Grpc.Core;
 
 namespace FaceMesh.Matcher;
 
-/// <summary>Translates gRPC to the <see cref="IVectorStore"/>, and the store's exceptions to status codes.</summary>
-public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges changes) : Contracts.V1.Matcher.MatcherBase
+/// <summary>Translates gRPC to the <see cref="IVectorStore"/> and the <see cref="GalleryWriter"/>; the store's exceptions become status
+/// codes in <see cref="FaceMesh.Hosting.ErrorStatusInterceptor"/> (the map is in <see cref="MatcherHost"/>).</summary>
+public sealed class MatcherGrpcService(IVectorStore store, GalleryWriter writer, GalleryChanges changes) : Contracts.V1.Matcher.MatcherBase
 {
     private const int MaxTopK = 100, DefaultPageSize = 100, MaxPageSize = 1000, MaxAwaitedFaces = 1000;
     private static readonly TimeSpan Recheck = TimeSpan.FromMilliseconds(50), MaxAwait = TimeSpan.FromSeconds(60);
 
-    public override Task<SearchResponse> Search(SearchRequest request, ServerCallContext context) => Translate(async () =>
+    public override async Task<SearchResponse> Search(SearchRequest request, ServerCallContext context)
     {
         if (request.TopK is < 1 or > MaxTopK)
             throw new ArgumentException($"top_k is {request.TopK}; it must be between 1 and {MaxTopK}.");
@@ -35,9 +37,9 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges change
         }
         response.GallerySize = await store.CountFacesAsync(key, context.CancellationToken);
         return response;
-    });
+    }
 
-    public override Task<CompareResponse> Compare(CompareRequest request, ServerCallContext context) => Translate(async () =>
+    public override async Task<CompareResponse> Compare(CompareRequest request, ServerCallContext context)
     {
         var key = Key(request.Gallery);
         var faces = await store.GetSubjectAsync(key, request.SubjectId, context.CancellationToken);
@@ -51,44 +53,43 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges change
         var best = faces.Select(f => (f.FaceId, Score: System.Numerics.Tensors.TensorPrimitives.Dot(query, f.Embedding)))
             .OrderByDescending(f => f.Score).First();
         return new CompareResponse { Score = best.Score, FaceId = best.FaceId };
-    });
+    }
 
-    public override Task<UpsertFacesResponse> UpsertFaces(UpsertFacesRequest request, ServerCallContext context) => Translate(async () =>
+    public override async Task<UpsertFacesResponse> UpsertFaces(UpsertFacesRequest request, ServerCallContext context)
     {
-        if (string.IsNullOrEmpty(request.SubjectId))
-            throw new ArgumentException("subject_id is empty; name the subject the faces belong to.");
         var key = Key(request.Gallery);
-        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await store.UpsertAsync(key,
-            request.Faces.Select(f => new Matching.EnrolledFace(f.FaceId, request.SubjectId, f.Embedding.Values.ToArray(), f.Embedding.ModelId, f.Quality, now)).ToArray(),
-            context.CancellationToken);
-        changes.Stored(key, request.Faces.Select(f => f.FaceId));
+        var now = DateTimeOffset.UtcNow;
+        await writer.UpsertAsync(request.Faces.Select(f => new FaceEnrolled
+        {
+            Tenant = key.Tenant, Gallery = key.Gallery, SubjectId = request.SubjectId, FaceId = f.FaceId,
+            Embedding = f.Embedding?.Values.ToArray() ?? [], ModelId = f.Embedding?.ModelId ?? "", Quality = f.Quality, EnrolledAt = now,
+        }).ToArray(), context.CancellationToken);
         return new UpsertFacesResponse { SubjectFaces = (await store.GetSubjectAsync(key, request.SubjectId, context.CancellationToken)).Count };
-    });
+    }
 
-    public override Task<RemoveSubjectResponse> RemoveSubject(RemoveSubjectRequest request, ServerCallContext context) => Translate(async () =>
+    public override async Task<RemoveSubjectResponse> RemoveSubject(RemoveSubjectRequest request, ServerCallContext context)
     {
         var key = Key(request.Gallery);
-        int removed = await store.DeleteSubjectAsync(key, request.SubjectId, cancellation: context.CancellationToken);
+        int removed = await writer.DeleteSubjectAsync(new SubjectDeleted { Tenant = key.Tenant, Gallery = key.Gallery, SubjectId = request.SubjectId },
+            context.CancellationToken);
         if (removed == 0)
         {
             _ = await store.CountAsync(key, context.CancellationToken) ?? throw new GalleryNotFoundException(key);
             throw new SubjectNotFoundException(key, request.SubjectId);
         }
-        changes.Deleted();
         return new RemoveSubjectResponse { DeletedFaces = removed };
-    });
+    }
 
-    public override Task<StoredSubject> FindSubject(FindSubjectRequest request, ServerCallContext context) => Translate(async () =>
+    public override async Task<StoredSubject> FindSubject(FindSubjectRequest request, ServerCallContext context)
     {
         var key = Key(request.Gallery);
         var faces = await store.GetSubjectAsync(key, request.SubjectId, context.CancellationToken);
         if (faces.Count == 0)
             throw new SubjectNotFoundException(key, request.SubjectId);
         return new StoredSubject { SubjectId = request.SubjectId, FaceIds = { faces.Select(f => f.FaceId) }, ModelId = faces[0].ModelId };
-    });
+    }
 
-    public override Task<PageSubjectsResponse> PageSubjects(PageSubjectsRequest request, ServerCallContext context) => Translate(async () =>
+    public override async Task<PageSubjectsResponse> PageSubjects(PageSubjectsRequest request, ServerCallContext context)
     {
         int size = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
         if (size is < 1 or > MaxPageSize)
@@ -100,22 +101,31 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges change
         var response = new PageSubjectsResponse { NextPageToken = page.Count == size ? page[^1].SubjectId : "" };
         response.Subjects.Add(page.Select(s => new StoredSubject { SubjectId = s.SubjectId, FaceIds = { s.FaceIds }, ModelId = info.ModelId }));
         return response;
-    });
+    }
 
-    public override Task<ListTenantGalleriesResponse> ListTenantGalleries(ListTenantGalleriesRequest request, ServerCallContext context) => Translate(async () =>
+    public override async Task<ListTenantGalleriesResponse> ListTenantGalleries(ListTenantGalleriesRequest request, ServerCallContext context)
     {
         var response = new ListTenantGalleriesResponse();
         response.Galleries.Add((await store.ListGalleriesAsync(request.Tenant, context.CancellationToken)).Select(Stats));
         return response;
-    });
+    }
 
-    public override Task<GalleryStats> GetGalleryStats(GetGalleryStatsRequest request, ServerCallContext context) => Translate(async () =>
+    public override async Task<CheckModelResponse> CheckModel(CheckModelRequest request, ServerCallContext context)
+    {
+        var key = Key(request.Gallery);
+        string bound = (await store.CountAsync(key, context.CancellationToken))?.ModelId ?? "";
+        if (bound.Length > 0 && bound != request.ModelId)
+            throw new ModelMismatchException(key, bound, request.ModelId);
+        return new CheckModelResponse { BoundModelId = bound };
+    }
+
+    public override async Task<GalleryStats> GetGalleryStats(GetGalleryStatsRequest request, ServerCallContext context)
     {
         var key = Key(request.Gallery);
         return Stats(await store.CountAsync(key, context.CancellationToken) ?? throw new GalleryNotFoundException(key));
-    });
+    }
 
-    public override Task<AwaitFacesResponse> AwaitFaces(AwaitFacesRequest request, ServerCallContext context) => Translate(async () =>
+    public override async Task<AwaitFacesResponse> AwaitFaces(AwaitFacesRequest request, ServerCallContext context)
     {
         var key = Key(request.Gallery);
         if (request.FaceIds.Count > MaxAwaitedFaces)
@@ -152,7 +162,7 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges change
             if (!request.Absent)
                 changes.Forget(key, pending);
         }
-    });
+    }
 
     /// <summary>Time left until <paramref name="until"/>, never negative (the clock moves between the check and the wait).</summary>
     public static TimeSpan Remaining(DateTime until, DateTime now) => until > now ? until - now : TimeSpan.Zero;
@@ -170,29 +180,5 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryChanges change
         if (gallery is null || string.IsNullOrEmpty(gallery.Tenant) || string.IsNullOrEmpty(gallery.Gallery))
             throw new ArgumentException("gallery must name a tenant and a gallery.");
         return new GalleryKey(gallery.Tenant, gallery.Gallery);
-    }
-
-    private static async Task<T> Translate<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await call();
-        }
-        catch (Exception e) when (e is GalleryNotFoundException or SubjectNotFoundException)
-        {
-            throw new RpcException(new Status(StatusCode.NotFound, e.Message));
-        }
-        catch (ModelMismatchException e)
-        {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, e.Message));
-        }
-        catch (ArgumentException e)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
-        }
-        catch (StoreUnavailableException e)
-        {
-            throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
-        }
     }
 }

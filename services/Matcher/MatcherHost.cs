@@ -3,6 +3,7 @@ using FaceMesh.Matching;
 using FaceMesh.Matching.Embedded;
 using FaceMesh.Matching.Qdrant;
 using FaceMesh.Messaging;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 
 namespace FaceMesh.Matcher;
@@ -12,7 +13,7 @@ public static class MatcherHost
 {
     public static WebApplication Build(string[] args)
     {
-        var builder = FaceMeshService.CreateBuilder(args, "facemesh-matcher");
+        var builder = ServiceDefaults.CreateBuilder(args, "facemesh-matcher");
         builder.RequireFleetToken<MatcherGrpcService>();
         builder.AddValidatedOptions<MatcherOptions>(MatcherOptions.Section);
         builder.AddValidatedOptions<BusOptions>(BusOptions.Section);
@@ -25,6 +26,13 @@ public static class MatcherHost
                 : new EmbeddedVectorStore(options.Embedded, message => log.LogInformation("{Message}", LogText.Safe(message, 1000)));
         });
         builder.Services.AddSingleton<GalleryChanges>();
+        builder.Services.AddSingleton<GalleryWriter>();
+        builder.Services.Configure<ErrorStatusMap>(errors => errors
+            .Map<GalleryNotFoundException>(StatusCode.NotFound)
+            .Map<SubjectNotFoundException>(StatusCode.NotFound)
+            .Map<ModelMismatchException>(StatusCode.FailedPrecondition)
+            .Map<ArgumentException>(StatusCode.InvalidArgument)
+            .Map<StoreUnavailableException>(StatusCode.Unavailable));
         builder.Services.AddSingleton<StoreRetry>();
         builder.Services.AddSingleton(MatcherMetrics.Shared);
         var bus = FaceMeshBus.ReadOptions(builder.Configuration);

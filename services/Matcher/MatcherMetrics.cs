@@ -15,7 +15,7 @@ namespace FaceMesh.Matcher;
 /// </summary>
 public sealed class MatcherMetrics
 {
-    public const string MeterName = FaceMesh.Hosting.FaceMeshService.MeterPrefix + "Matcher";
+    public const string MeterName = FaceMesh.Hosting.ServiceDefaults.MeterPrefix + "Matcher";
     private readonly Meter _meter = new(MeterName);
     private readonly ConcurrentDictionary<EmbeddedVectorStore, byte> _stores = new();
     private readonly ConcurrentDictionary<StoreRetry, byte> _retries = new();

@@ -38,6 +38,8 @@ public sealed class MatcherCrashTests
                 {
                     string id = $"w{worker}-{i}";
                     var vector = Enumerable.Range(0, 512).Select(_ => (float)random.NextDouble()).ToArray();
+                    float length = MathF.Sqrt(vector.Sum(v => v * v));
+                    vector = vector.Select(v => v / length).ToArray(); // the Matcher stores unit vectors only
                     Interlocked.Increment(ref attempted);
                     try
                     {

@@ -1,14 +1,15 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Security.Claims;
 using System.Text.Json;
+using FaceMesh.Client;
 using FaceMesh.Contracts.V1;
 using FaceMesh.Detector;
 using FaceMesh.Embedder;
 using FaceMesh.Gateway;
+using FaceMesh.Gateway.Security;
 using FaceMesh.Hosting;
 using FaceMesh.Matcher;
 using Google.Protobuf;
-using FaceMesh.Client;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;

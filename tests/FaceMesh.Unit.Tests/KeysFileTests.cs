@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using FaceMesh.Client;
 using FaceMesh.Gateway.Security;
 using FaceMesh.Hosting;
 using Microsoft.Extensions.Configuration;

@@ -49,7 +49,7 @@ public sealed class ApiKeyRing : IDisposable
     /// <summary>The entry of a presented key, or null when no configured key has its hash.</summary>
     public ApiKeyEntry? Find(string presentedKey)
     {
-        var hash = FaceMesh.Client.ApiKeys.Hash(presentedKey);
+        var hash = ApiKeys.Hash(presentedKey);
         return _fromConfiguration.GetValueOrDefault(hash) ?? _fromFile.GetValueOrDefault(hash);
     }
 

@@ -1,6 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json;
-using FaceMesh.Client;
+using FaceMesh.Gateway.Security;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

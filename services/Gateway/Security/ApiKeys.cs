@@ -1,9 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace FaceMesh.Client;
+namespace FaceMesh.Gateway.Security;
 
-/// <summary>FaceMesh API keys: how one is made and the hash the Gateway stores instead of the key.</summary>
+/// <summary>
+/// FaceMesh API keys: how one is made and the hash the Gateway stores instead of the key. Server-side: callers only
+/// send the key (the client library's <c>ApiKey</c> option); <c>facemesh keys new</c> makes one with this.
+/// </summary>
 public static class ApiKeys
 {
     /// <summary>A new key: <c>fm_</c> and 32 random bytes, base64url (256 bits: its hash cannot be reversed by search).</summary>

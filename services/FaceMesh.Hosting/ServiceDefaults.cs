@@ -26,7 +26,7 @@ namespace FaceMesh.Hosting;
 /// collector when the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (with <c>OTEL_*</c> settings);
 /// <c>OTEL_SDK_DISABLED=true</c> turns the SDK off (the overhead baseline).
 /// </summary>
-public static class FaceMeshService
+public static class ServiceDefaults
 {
     public const string MeterPrefix = "FaceMesh.";
 
@@ -65,6 +65,7 @@ public static class FaceMeshService
         {
             grpc.EnableDetailedErrors = false;
             grpc.Interceptors.Add<RpcMetricsInterceptor>();
+            grpc.Interceptors.Add<ErrorStatusInterceptor>(); // inside the metrics: they count the mapped status
         });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<Readiness>("ready");
