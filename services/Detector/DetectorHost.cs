@@ -24,7 +24,8 @@ public static class DetectorHost
             })
             // The pack's landmark model misbehaves, not the caller's photo: an operator must replace the model files.
             .Map<LandmarkModelException>(StatusCode.Internal));
-        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(grpc => grpc.MaxReceiveMessageSize = ServiceDefaults.MaxInternalMessageBytes);
+        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(
+            grpc => grpc.MaxReceiveMessageSize = ServiceDefaults.MaxInternalMessageBytes);
 
         var app = builder.Build();
         app.MapGrpcService<DetectorGrpcService>();

@@ -16,7 +16,8 @@ public sealed class EmbedderGrpcService(EmbedderModel model) : Contracts.V1.Embe
         IReadOnlyList<RgbImage>[] faces = request.Faces.Count > 0
             ? request.Faces.Select((f, i) => Needed(f.Crops, $"faces[{i}]")).ToArray()
             : request.Crops.Select((c, i) => Needed([c], $"crops[{i}]")).ToArray();
-        var vectors = await model.Batcher.EmbedFacesAsync(faces, request.HasFlip ? request.Flip : model.FlipAugmentation, context.CancellationToken);
+        bool flip = request.HasFlip ? request.Flip : model.FlipAugmentation;
+        var vectors = await model.Batcher.EmbedFacesAsync(faces, flip, context.CancellationToken);
         var response = new EmbedResponse();
         foreach (var vector in vectors)
             response.Embeddings.Add(new Contracts.V1.Embedding { Values = { vector }, ModelId = model.Embedder.ModelId });

@@ -17,7 +17,8 @@ public static class EmbedderHost
         builder.Services.Configure<ErrorStatusMap>(errors => errors
             .Map<EmbedderBusyException>(StatusCode.ResourceExhausted)
             .Map<ArgumentException>(StatusCode.InvalidArgument));
-        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(grpc => grpc.MaxReceiveMessageSize = ServiceDefaults.MaxInternalMessageBytes);
+        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(
+            grpc => grpc.MaxReceiveMessageSize = ServiceDefaults.MaxInternalMessageBytes);
         builder.Services.AddHostedService<ModelWarmup>();
 
         var app = builder.Build();

@@ -14,7 +14,8 @@ public sealed class ErrorStatusMap
 {
     private readonly Dictionary<Type, (StatusCode Code, Func<Exception, Metadata>? Trailers)> _codes = [];
 
-    /// <summary>Answers <typeparamref name="TException"/> (and its subclasses) with <paramref name="code"/> and, if given, trailers.</summary>
+    /// <summary>Answers <typeparamref name="TException"/> (and its subclasses) with <paramref name="code"/> and, if given,
+    /// trailers.</summary>
     public ErrorStatusMap Map<TException>(StatusCode code, Func<TException, Metadata>? trailers = null) where TException : Exception
     {
         _codes[typeof(TException)] = (code, trailers is null ? null : e => trailers((TException)e));
@@ -53,8 +54,8 @@ public sealed class ErrorStatusInterceptor(IOptions<ErrorStatusMap> map) : Inter
         }
     }
 
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
-        ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request,
+        IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
         try
         {
@@ -80,7 +81,8 @@ public sealed class ErrorStatusInterceptor(IOptions<ErrorStatusMap> map) : Inter
     }
 
     public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
-        IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+        IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
         try
         {

@@ -1,10 +1,10 @@
 namespace FaceMesh.Matching;
 
 /// <summary>
-/// Where enrolled faces live and are searched: the Matcher's one storage contract. Two stores keep it,
-/// and one contract test suite checks both: <see cref="Embedded.EmbeddedVectorStore"/> (exact search in
-/// memory, an append-only log and snapshots on disk) and <c>QdrantVectorStore</c> (a Qdrant
-/// cluster; its own project, FaceMesh.Matching.Qdrant). Every store binds a gallery to the model of its first face and refuses another model's
+/// Where enrolled faces live and are searched: the Matcher's one storage contract. Two stores keep it, and one
+/// contract test suite checks both: <see cref="Embedded.EmbeddedVectorStore"/> (exact search in memory, an
+/// append-only log and snapshots on disk) and <c>QdrantVectorStore</c> (a Qdrant cluster; its own project,
+/// FaceMesh.Matching.Qdrant). Every store binds a gallery to the model of its first face and refuses another model's
 /// embeddings with <see cref="ModelMismatchException"/>; a missing gallery is <see cref="GalleryNotFoundException"/>.
 /// </summary>
 public interface IVectorStore

@@ -27,7 +27,10 @@ public static class GatewayHost
                 Names = { MethodName.Default },
                 RetryPolicy = new RetryPolicy
                 {
-                    MaxAttempts = 4, InitialBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromSeconds(2), BackoffMultiplier = 2,
+                    MaxAttempts = 4,
+                    InitialBackoff = TimeSpan.FromMilliseconds(100),
+                    MaxBackoff = TimeSpan.FromSeconds(2),
+                    BackoffMultiplier = 2,
                     RetryableStatusCodes = { Grpc.Core.StatusCode.Unavailable },
                 },
             },

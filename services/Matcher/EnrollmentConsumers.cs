@@ -34,7 +34,8 @@ public sealed class SubjectDeletedConsumer(GalleryWriter writer, StoreRetry retr
         var e = context.Message;
         try
         {
-            // The Gateway's time of the deletion travels in the event: faces enrolled before it stay erased even if their event comes later.
+            // The Gateway's time of the deletion travels in the event: faces enrolled before it stay erased even if their
+            // event comes later.
             await retry.RunAsync("subject_deleted", cancellation => writer.DeleteSubjectAsync(e, cancellation), context.CancellationToken);
         }
         catch (Exception error) when (error is not OperationCanceledException || !context.CancellationToken.IsCancellationRequested)

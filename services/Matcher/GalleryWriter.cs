@@ -23,9 +23,9 @@ public sealed class GalleryWriter(IVectorStore store, GalleryChanges changes)
         var key = new GalleryKey(faces[0].Tenant, faces[0].Gallery);
         if (faces.Any(f => f.Tenant != key.Tenant || f.Gallery != key.Gallery))
             throw new ArgumentException("The faces of one change belong to one gallery; send one change per gallery.");
-        await store.UpsertAsync(key,
-            faces.Select(f => new EnrolledFace(f.FaceId, f.SubjectId, f.Embedding, f.ModelId, f.Quality, f.EnrolledAt.ToUnixTimeMilliseconds())).ToArray(),
-            cancellation);
+        var stored = faces.Select(f =>
+            new EnrolledFace(f.FaceId, f.SubjectId, f.Embedding, f.ModelId, f.Quality, f.EnrolledAt.ToUnixTimeMilliseconds()));
+        await store.UpsertAsync(key, stored.ToArray(), cancellation);
         changes.Stored(key, faces.Select(f => f.FaceId));
     }
 

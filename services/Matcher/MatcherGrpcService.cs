@@ -64,14 +64,15 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryWriter writer,
             Tenant = key.Tenant, Gallery = key.Gallery, SubjectId = request.SubjectId, FaceId = f.FaceId,
             Embedding = f.Embedding?.Values.ToArray() ?? [], ModelId = f.Embedding?.ModelId ?? "", Quality = f.Quality, EnrolledAt = now,
         }).ToArray(), context.CancellationToken);
-        return new UpsertFacesResponse { SubjectFaces = (await store.GetSubjectAsync(key, request.SubjectId, context.CancellationToken)).Count };
+        var subject = await store.GetSubjectAsync(key, request.SubjectId, context.CancellationToken);
+        return new UpsertFacesResponse { SubjectFaces = subject.Count };
     }
 
     public override async Task<RemoveSubjectResponse> RemoveSubject(RemoveSubjectRequest request, ServerCallContext context)
     {
         var key = Key(request.Gallery);
-        int removed = await writer.DeleteSubjectAsync(new SubjectDeleted { Tenant = key.Tenant, Gallery = key.Gallery, SubjectId = request.SubjectId },
-            context.CancellationToken);
+        var deletion = new SubjectDeleted { Tenant = key.Tenant, Gallery = key.Gallery, SubjectId = request.SubjectId };
+        int removed = await writer.DeleteSubjectAsync(deletion, context.CancellationToken);
         if (removed == 0)
         {
             _ = await store.CountAsync(key, context.CancellationToken) ?? throw new GalleryNotFoundException(key);
@@ -103,7 +104,8 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryWriter writer,
         return response;
     }
 
-    public override async Task<ListTenantGalleriesResponse> ListTenantGalleries(ListTenantGalleriesRequest request, ServerCallContext context)
+    public override async Task<ListTenantGalleriesResponse> ListTenantGalleries(ListTenantGalleriesRequest request,
+        ServerCallContext context)
     {
         var response = new ListTenantGalleriesResponse();
         response.Galleries.Add((await store.ListGalleriesAsync(request.Tenant, context.CancellationToken)).Select(Stats));

@@ -1,4 +1,4 @@
-// node params.mjs [--check] : writes charts/README.md's parameter table (between <!-- parameters:start -->
+// node params.mjs [--check] : writes charts/facemesh/README.md's parameter table (between <!-- parameters:start -->
 // and <!-- parameters:end -->) from charts/facemesh/values.schema.json, one row per leaf value: its path,
 // type, default (from values.yaml) and the schema's description. --check writes nothing and exits 1 when
 // the README differs, so the table cannot drift from the schema. Either way it exits 1 naming every schema
@@ -12,7 +12,7 @@ const { parse } = await import(pathToFileURL(tools + "/node_modules/yaml/dist/in
 
 const schema = JSON.parse(readFileSync(repo + "charts/facemesh/values.schema.json", "utf8"));
 const values = parse(readFileSync(repo + "charts/facemesh/values.yaml", "utf8"));
-const readmePath = repo + "charts/README.md";
+const readmePath = repo + "charts/facemesh/README.md";
 const [start, end] = ["<!-- parameters:start -->", "<!-- parameters:end -->"];
 const problems = [];
 
@@ -80,17 +80,17 @@ const table = [
 
 const readme = readFileSync(readmePath, "utf8");
 const from = readme.indexOf(start), to = readme.indexOf(end);
-if (from < 0 || to < from) problems.push(`charts/README.md: no ${start} … ${end} section`);
+if (from < 0 || to < from) problems.push(`charts/facemesh/README.md: no ${start} … ${end} section`);
 for (const problem of problems) console.error(`chart-check: ${problem}`);
 if (problems.length) process.exit(1);
 
 const updated = readme.slice(0, from) + table + readme.slice(to + end.length);
 if (process.argv.includes("--check")) {
   if (updated !== readme) {
-    console.error("chart-check: charts/README.md's parameter table is not the one values.schema.json gives; run node tools/chart-check/params.mjs");
+    console.error("chart-check: charts/facemesh/README.md's parameter table is not the one values.schema.json gives; run node tools/chart-check/params.mjs");
     process.exit(1);
   }
 } else if (updated !== readme) {
   writeFileSync(readmePath, updated);
-  console.error("chart-check: charts/README.md's parameter table rewritten");
+  console.error("chart-check: charts/facemesh/README.md's parameter table rewritten");
 }
