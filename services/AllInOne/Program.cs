@@ -3,15 +3,17 @@
 // through RabbitMQ with --Bus:Transport=RabbitMq. Settings: appsettings.json here, or --Section:Key=value.
 using FaceMesh.AllInOne;
 using FaceMesh.Gateway;
+using FaceMesh.Hosting;
 using MassTransit;
 
-var others = FleetPorts.All.Select(service => service.Build([.. args, .. service.Arguments])).ToList();
-var matcher = others[FleetPorts.All.ToList().FindIndex(s => s.Name == "Matcher")];
+var others = FleetServices.Called.Select(service => service.Build(args)).ToList();
+var matcher = others[FleetServices.Called.ToList().FindIndex(s => s.Name == "Matcher")];
 var gatewayBus = matcher.Services.GetService<IBus>(); // the in-memory bus is the Matcher's; the Gateway publishes on it
-var hosts = others.Append(GatewayHost.Build([.. args, .. FleetPorts.Gateway.Arguments], gatewayBus)).ToArray();
+var hosts = others.Append(GatewayHost.Build(args, gatewayBus)).ToArray();
 foreach (var host in hosts)
     await host.StartAsync();
-Console.WriteLine("FaceMesh (single process) ready: Gateway gRPC 127.0.0.1:5000, HTTP 127.0.0.1:5001 (JSON API, /healthz, /readyz, /metrics)");
+Console.WriteLine($"FaceMesh (single process) ready: Gateway gRPC 127.0.0.1:{FleetPorts.Grpc("Gateway")}, " +
+    $"HTTP 127.0.0.1:{FleetPorts.Http("Gateway")} (JSON API, /healthz, /readyz, /metrics)");
 await Task.WhenAny(hosts.Select(h => h.WaitForShutdownAsync()));
 foreach (var host in hosts.Reverse())
     await host.StopAsync();

@@ -8,7 +8,7 @@ namespace FaceMesh.Client;
 public static class FaceMeshClientFactory
 {
     /// <summary>Photos up to the Gateway's image limit travel in one message.</summary>
-    public const int MaxMessageBytes = 32 * 1024 * 1024;
+    public const int MaxMessageBytes = ApiLimits.MaxRequestBytes;
 
     public static (Contracts.V1.FaceMesh.FaceMeshClient Client, GrpcChannel Channel) Create(FaceMeshClientOptions options)
     {

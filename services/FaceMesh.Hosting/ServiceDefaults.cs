@@ -1,3 +1,4 @@
+using FaceMesh.Contracts.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
@@ -30,15 +31,13 @@ public static class ServiceDefaults
 {
     public const string MeterPrefix = "FaceMesh.";
 
-    /// <summary>
-    /// The largest message between the fleet's services: a photo up to the Gateway's request limit to the Detector, the
-    /// crops of every face of a crowd photo to the Embedder (about 10 MB for 100 faces), over gRPC's default 4 MB.
-    /// </summary>
-    public const int MaxInternalMessageBytes = 32 * 1024 * 1024;
+    /// <summary>The largest message between the fleet's services: the public API's request limit (<see cref="ApiLimits"/>).</summary>
+    public const int MaxInternalMessageBytes = ApiLimits.MaxRequestBytes;
 
     public static WebApplicationBuilder CreateBuilder(string[] args, string serviceName)
     {
         var builder = WebApplication.CreateBuilder(args);
+        AddDefaultPorts(builder, serviceName);
         builder.AddValidatedOptions<ServiceEndpoints>(ServiceEndpoints.Section);
         var endpoints = builder.Configuration.GetSection(ServiceEndpoints.Section).Get<ServiceEndpoints>() ?? new ServiceEndpoints();
         var tls = TlsCertificateSource.For(endpoints);
@@ -72,6 +71,23 @@ public static class ServiceDefaults
         ProcessMetrics.Register();
         AddTelemetry(builder, serviceName);
         return builder;
+    }
+
+    /// <summary>
+    /// The service's ports from <see cref="FleetPorts"/> (facemesh-detector: Detector), beneath every other source:
+    /// appsettings.json, environment variables and arguments all override them.
+    /// </summary>
+    private static void AddDefaultPorts(WebApplicationBuilder builder, string serviceName)
+    {
+        string service = FleetPorts.All.Keys.Single(k => serviceName.Equals("facemesh-" + k, StringComparison.OrdinalIgnoreCase));
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                [$"{ServiceEndpoints.Section}:GrpcPort"] = FleetPorts.Grpc(service).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [$"{ServiceEndpoints.Section}:HttpPort"] = FleetPorts.Http(service).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+        });
     }
 
     private static readonly string[] QuietPaths = ["/metrics", "/healthz", "/readyz", "/grpc.health.v1.Health/Check"];

@@ -15,11 +15,13 @@ public sealed class ServiceEndpoints
     [Required]
     public string Host { get; set; } = "127.0.0.1";
 
+    /// <summary>The gRPC port; by default the service's in deploy/ports.json (<see cref="FleetPorts"/>).</summary>
     [Range(0, 65535)]
-    public int GrpcPort { get; set; } = 5000;
+    public int GrpcPort { get; set; }
 
+    /// <summary>The HTTP/1.1 port; by default the gRPC port's default + 1.</summary>
     [Range(0, 65535)]
-    public int HttpPort { get; set; } = 5001;
+    public int HttpPort { get; set; }
 
     /// <summary>
     /// TLS on the gRPC port: a PEM certificate (chain) and its PEM private key, e.g. a mounted kubernetes.io/tls secret.

@@ -1,21 +1,24 @@
 using System.ComponentModel.DataAnnotations;
+using FaceMesh.Hosting;
 
 namespace FaceMesh.Gateway;
 
-/// <summary>Configuration section <c>Gateway</c>; defaults and meanings in appsettings.json.</summary>
+/// <summary>Configuration section <c>Gateway</c>: each setting's default and meaning are here.</summary>
 public sealed class GatewayOptions
 {
     public const string Section = "Gateway";
 
     // Each address: http://host:port, dns:///name:port (all its addresses, round robin) or a comma-separated list (FleetAddress).
-    [Required(ErrorMessage = "Gateway:DetectorAddress must be the Detector's gRPC address, e.g. http://127.0.0.1:5010 or dns:///facemesh-detector.facemesh.svc.cluster.local:5010.")]
-    public string DetectorAddress { get; set; } = "";
+    // By default the service on this machine, at its port in deploy/ports.json (FleetPorts); the chart sets the cluster's.
+    [Required(ErrorMessage = "Gateway:DetectorAddress must be the Detector's gRPC address, e.g. http://127.0.0.1:5010 or "
+        + "dns:///facemesh-detector.facemesh.svc.cluster.local:5010.")]
+    public string DetectorAddress { get; set; } = FleetPorts.LocalAddress("Detector");
 
     [Required(ErrorMessage = "Gateway:EmbedderAddress must be the Embedder's gRPC address, e.g. http://127.0.0.1:5020.")]
-    public string EmbedderAddress { get; set; } = "";
+    public string EmbedderAddress { get; set; } = FleetPorts.LocalAddress("Embedder");
 
     [Required(ErrorMessage = "Gateway:MatcherAddress must be the Matcher's gRPC address, e.g. http://127.0.0.1:5030.")]
-    public string MatcherAddress { get; set; } = "";
+    public string MatcherAddress { get; set; } = FleetPorts.LocalAddress("Matcher");
 
     /// <summary>
     /// How often a dns: address is resolved again, in seconds (and soon after a connection fails). The gRPC client never
@@ -26,7 +29,7 @@ public sealed class GatewayOptions
 
     /// <summary>The largest request accepted, in bytes (a request with photos); larger ones get RESOURCE_EXHAUSTED.</summary>
     [Range(1024, 256 * 1024 * 1024)]
-    public int MaxRequestBytes { get; set; } = 32 * 1024 * 1024;
+    public int MaxRequestBytes { get; set; } = Contracts.V1.ApiLimits.MaxRequestBytes;
 
     /// <summary>False-accept rate of a decision when the request names none.</summary>
     [Range(1e-9, 0.5)]

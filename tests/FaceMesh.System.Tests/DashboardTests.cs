@@ -234,7 +234,7 @@ public sealed class DashboardTests
             // RabbitMQ), then Verify and Identify for a while.
             var handler = new SocketsHttpHandler();
             handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == served.GetCertHashString();
-            using var channel = GrpcChannel.ForAddress($"https://127.0.0.1:{fleet.Grpc["gateway"]}", new GrpcChannelOptions { HttpHandler = handler, MaxSendMessageSize = 32 << 20 });
+            using var channel = GrpcChannel.ForAddress($"https://127.0.0.1:{fleet.Grpc["gateway"]}", new GrpcChannelOptions { HttpHandler = handler, MaxSendMessageSize = Contracts.V1.ApiLimits.MaxRequestBytes });
             var client = new Contracts.V1.FaceMesh.FaceMeshClient(channel);
             Image Photo(string name) => new() { Content = ByteString.CopyFrom(File.ReadAllBytes(TestPaths.Example(name))) };
             foreach (var (subject, photo) in new[] { ("obama", "obama.jpg"), ("biden", "biden.jpg") })

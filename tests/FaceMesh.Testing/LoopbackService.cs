@@ -12,7 +12,10 @@ public sealed class LoopbackService : IAsyncDisposable
     {
         App = app;
         GrpcAddress = $"http://127.0.0.1:{grpcPort}";
-        Channel = GrpcChannel.ForAddress(GrpcAddress, new GrpcChannelOptions { MaxReceiveMessageSize = 32 * 1024 * 1024, MaxSendMessageSize = 32 * 1024 * 1024 });
+        Channel = GrpcChannel.ForAddress(GrpcAddress, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = Contracts.V1.ApiLimits.MaxRequestBytes, MaxSendMessageSize = Contracts.V1.ApiLimits.MaxRequestBytes,
+        });
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
     }
 
