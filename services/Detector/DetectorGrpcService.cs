@@ -8,7 +8,7 @@ namespace FaceMesh.Detector;
 
 /// <summary>Translates gRPC to the <see cref="FaceFinder"/>; bad images become <c>INVALID_ARGUMENT</c> by the error map in
 /// <see cref="DetectorHost"/>.</summary>
-public sealed class DetectorGrpcService(DetectorModel model) : Contracts.V1.Detector.DetectorBase
+public sealed class DetectorGrpcService(DetectorModel model) : DetectorService.DetectorServiceBase
 {
     public override async Task<DetectFacesResponse> Detect(DetectFacesRequest request, ServerCallContext context)
     {

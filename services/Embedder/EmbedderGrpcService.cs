@@ -7,7 +7,7 @@ namespace FaceMesh.Embedder;
 
 /// <summary>Translates gRPC to the <see cref="EmbeddingBatcher"/>; its exceptions become status codes by the error map in
 /// <see cref="EmbedderHost"/>.</summary>
-public sealed class EmbedderGrpcService(EmbedderModel model) : Contracts.V1.Embedder.EmbedderBase
+public sealed class EmbedderGrpcService(EmbedderModel model) : EmbedderService.EmbedderServiceBase
 {
     public override async Task<EmbedResponse> Embed(EmbedRequest request, ServerCallContext context)
     {

@@ -10,7 +10,7 @@ public static class FaceMeshClientFactory
     /// <summary>Photos up to the Gateway's image limit travel in one message.</summary>
     public const int MaxMessageBytes = ApiLimits.MaxRequestBytes;
 
-    public static (Contracts.V1.FaceMesh.FaceMeshClient Client, GrpcChannel Channel) Create(FaceMeshClientOptions options)
+    public static (FaceMeshApi.FaceMeshApiClient Client, GrpcChannel Channel) Create(FaceMeshClientOptions options)
     {
         var channel = GrpcChannel.ForAddress(options.Address, new GrpcChannelOptions
         {
@@ -18,6 +18,6 @@ public static class FaceMeshClientFactory
             MaxSendMessageSize = MaxMessageBytes,
             MaxReceiveMessageSize = MaxMessageBytes,
         });
-        return (new Contracts.V1.FaceMesh.FaceMeshClient(channel.Intercept(new ClientDefaults(options))), channel);
+        return (new FaceMeshApi.FaceMeshApiClient(channel.Intercept(new ClientDefaults(options))), channel);
     }
 }

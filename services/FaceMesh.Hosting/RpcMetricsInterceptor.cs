@@ -43,7 +43,7 @@ public sealed class RpcMetricsInterceptor(ServiceIdentity identity) : Intercepto
         }
         finally
         {
-            // "/facemesh.v1.FaceMesh/Verify" → method "Verify"; the grpc service name is the facemesh service's.
+            // "/facemesh.v1.FaceMeshApi/Verify" → method "Verify"; the grpc service name is the facemesh service's.
             var method = context.Method[(context.Method.LastIndexOf('/') + 1)..];
             Duration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds,
                 new KeyValuePair<string, object?>("facemesh_service", identity.Name),

@@ -15,7 +15,7 @@ namespace FaceMesh.Gateway;
 /// Read-your-writes is the Matcher's AwaitFaces.
 /// </summary>
 public sealed class EnrollmentWriter(
-    Contracts.V1.Matcher.MatcherClient matcher,
+    MatcherService.MatcherServiceClient matcher,
     IOptions<GatewayOptions> gateway,
     IOptions<BusOptions> busOptions,
     IServiceProvider services)

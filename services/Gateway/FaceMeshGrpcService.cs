@@ -12,12 +12,12 @@ namespace FaceMesh.Gateway;
 /// and cancellation go with every internal call; internal errors keep their status code and message.
 /// </summary>
 public sealed class FaceMeshGrpcService(
-    Contracts.V1.Detector.DetectorClient detector,
-    Contracts.V1.Embedder.EmbedderClient embedder,
-    Contracts.V1.Matcher.MatcherClient matcher,
+    DetectorService.DetectorServiceClient detector,
+    EmbedderService.EmbedderServiceClient embedder,
+    MatcherService.MatcherServiceClient matcher,
     ModelThresholds thresholds,
     EnrollmentWriter enrollment,
-    IOptions<GatewayOptions> options) : Contracts.V1.FaceMesh.FaceMeshBase
+    IOptions<GatewayOptions> options) : FaceMeshApi.FaceMeshApiBase
 {
     private readonly GatewayOptions _options = options.Value;
 

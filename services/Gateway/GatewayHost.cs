@@ -79,9 +79,9 @@ public static class GatewayHost
             FleetAddress.Parse("Matcher", $"{GatewayOptions.Section}:{nameof(GatewayOptions.MatcherAddress)}", options.MatcherAddress),
         };
         AddResolvers(builder, fleet, TimeSpan.FromSeconds(options.ResolveIntervalSeconds));
-        AddClient<Contracts.V1.Detector.DetectorClient>(builder, fleet[0]);
-        AddClient<Contracts.V1.Embedder.EmbedderClient>(builder, fleet[1]);
-        AddClient<Contracts.V1.Matcher.MatcherClient>(builder, fleet[2]);
+        AddClient<Contracts.V1.DetectorService.DetectorServiceClient>(builder, fleet[0]);
+        AddClient<Contracts.V1.EmbedderService.EmbedderServiceClient>(builder, fleet[1]);
+        AddClient<Contracts.V1.MatcherService.MatcherServiceClient>(builder, fleet[2]);
         builder.Services.AddSingleton<ModelThresholds>();
         builder.Services.AddSingleton<EnrollmentWriter>();
         builder.AddValidatedOptions<BusOptions>(BusOptions.Section);

@@ -10,7 +10,7 @@ namespace FaceMesh.Gateway;
 /// made at the old model's threshold. A decision at a false-accept rate the model is not calibrated for is
 /// refused, naming the levels that are.
 /// </summary>
-public sealed class ModelThresholds(Contracts.V1.Embedder.EmbedderClient embedder)
+public sealed class ModelThresholds(EmbedderService.EmbedderServiceClient embedder)
 {
     private volatile ModelInfo? _model;
 

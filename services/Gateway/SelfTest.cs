@@ -45,7 +45,7 @@ public static class SelfTest
         if (skipVerify)
             handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true; // the release's own Gateway, by its internal name
         using var channel = GrpcChannel.ForAddress(options["gateway"], new GrpcChannelOptions { HttpHandler = handler, MaxSendMessageSize = GatewayHost.MaxMessageBytes });
-        var client = new Contracts.V1.FaceMesh.FaceMeshClient(channel);
+        var client = new FaceMeshApi.FaceMeshApiClient(channel);
         var request = new VerifyRequest
         {
             Probe = new Image { Content = ByteString.CopyFrom(File.ReadAllBytes(options["probe"])) },

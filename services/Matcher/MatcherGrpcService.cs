@@ -7,7 +7,7 @@ namespace FaceMesh.Matcher;
 
 /// <summary>Translates gRPC to the <see cref="IVectorStore"/> and the <see cref="GalleryWriter"/>; the store's exceptions become status
 /// codes in <see cref="FaceMesh.Hosting.ErrorStatusInterceptor"/> (the map is in <see cref="MatcherHost"/>).</summary>
-public sealed class MatcherGrpcService(IVectorStore store, GalleryWriter writer, GalleryChanges changes) : Contracts.V1.Matcher.MatcherBase
+public sealed class MatcherGrpcService(IVectorStore store, GalleryWriter writer, GalleryChanges changes) : MatcherService.MatcherServiceBase
 {
     private const int MaxTopK = 100, DefaultPageSize = 100, MaxPageSize = 1000, MaxAwaitedFaces = 1000;
     private static readonly TimeSpan Recheck = TimeSpan.FromMilliseconds(50), MaxAwait = TimeSpan.FromSeconds(60);

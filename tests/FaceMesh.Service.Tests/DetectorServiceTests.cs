@@ -18,7 +18,7 @@ public sealed class DetectorServiceTests
     public async Task Two_people_give_two_faces_with_landmarks_quality_and_aligned_crops()
     {
         await using var service = await Start();
-        var client = new Contracts.V1.Detector.DetectorClient(service.Channel);
+        var client = new DetectorService.DetectorServiceClient(service.Channel);
         var response = await client.DetectAsync(Request(File.ReadAllBytes(TestPaths.Example("two_people.jpg"))), deadline: DateTime.UtcNow.AddSeconds(30));
         Assert.Equal((1126, 661), (response.ImageWidth, response.ImageHeight));
         Assert.Equal(2, response.Faces.Count);
@@ -41,8 +41,8 @@ public sealed class DetectorServiceTests
         var original = File.ReadAllBytes(TestPaths.Example("two_people.jpg"));
         var doubled = FaceMesh.Imaging.ImageEncoder.Encode(FaceMesh.Imaging.Resampler.Resize(PipelineFixture.Load(TestPaths.Example("two_people.jpg")), 2252, 1322),
             SkiaSharp.SKEncodedImageFormat.Jpeg, 92); // 3 MP: decoded at 4/8 scale (1126×661), under the 1 MP limit
-        var reference = await new Contracts.V1.Detector.DetectorClient(small.Channel).DetectAsync(Request(original, crops: false));
-        var large = await new Contracts.V1.Detector.DetectorClient(limited.Channel).DetectAsync(Request(doubled, crops: false));
+        var reference = await new DetectorService.DetectorServiceClient(small.Channel).DetectAsync(Request(original, crops: false));
+        var large = await new DetectorService.DetectorServiceClient(limited.Channel).DetectAsync(Request(doubled, crops: false));
         Assert.Equal((2252, 1322), (large.ImageWidth, large.ImageHeight));
         Assert.Equal(reference.Faces.Count, large.Faces.Count);
         foreach (var (r, l) in reference.Faces.OrderBy(f => f.Box.Left).Zip(large.Faces.OrderBy(f => f.Box.Left)))
@@ -57,7 +57,7 @@ public sealed class DetectorServiceTests
     public async Task Max_faces_keeps_the_largest_faces_and_landmarks_no_others()
     {
         await using var service = await Start();
-        var client = new Contracts.V1.Detector.DetectorClient(service.Channel);
+        var client = new DetectorService.DetectorServiceClient(service.Channel);
         var photo = File.ReadAllBytes(TestPaths.Example("two_people.jpg"));
         var all = await client.DetectAsync(Request(photo, crops: false));
         var one = await client.DetectAsync(new DetectFacesRequest { Image = new Image { Content = ByteString.CopyFrom(photo) }, MaxFaces = 1 });
@@ -73,7 +73,7 @@ public sealed class DetectorServiceTests
         await using var service = await Start();
         var image = PipelineFixture.Load(TestPaths.Example("two_people.jpg"));
         var noFace = Imaging.ImageEncoder.Encode(Imaging.Resampler.Crop(image, 0, 400, image.Width, image.Height - 400));
-        var response = await new Contracts.V1.Detector.DetectorClient(service.Channel).DetectAsync(Request(noFace));
+        var response = await new DetectorService.DetectorServiceClient(service.Channel).DetectAsync(Request(noFace));
         Assert.Empty(response.Faces);
         Assert.Equal(-1, response.PrimaryFace);
     }
@@ -82,7 +82,7 @@ public sealed class DetectorServiceTests
     public async Task A_bad_image_is_invalid_argument_saying_what_was_wrong()
     {
         await using var service = await Start();
-        var client = new Contracts.V1.Detector.DetectorClient(service.Channel);
+        var client = new DetectorService.DetectorServiceClient(service.Channel);
         var e = await Assert.ThrowsAsync<RpcException>(async () => await client.DetectAsync(Request([])));
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.Contains("empty (0 bytes)", e.Status.Detail);

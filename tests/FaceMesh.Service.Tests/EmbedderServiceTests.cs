@@ -18,7 +18,7 @@ public sealed class EmbedderServiceTests(PipelineFixture fixture)
     private static Task<LoopbackService> Start(params string[] settings) =>
         LoopbackService.Start(EmbedderHost.Build, [$"--Embedder:Pack={TestPaths.DefaultPack}", .. settings]);
 
-    private static Contracts.V1.Embedder.EmbedderClient Client(LoopbackService service) => new(service.Channel);
+    private static EmbedderService.EmbedderServiceClient Client(LoopbackService service) => new(service.Channel);
 
     /// <summary>Real faces with every crop the pack's embedders take (the default pack: the 112-px ArcFace crop and dlib's 150-px
     /// chip).</summary>

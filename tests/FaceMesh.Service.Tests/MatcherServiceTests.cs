@@ -13,9 +13,9 @@ public sealed class MatcherServiceTests(PipelineFixture fixture)
     private Contracts.V1.Embedding Embed(string photo) =>
         new() { Values = { fixture.EmbedPrimary(TestPaths.Example(photo)) }, ModelId = fixture.Pipeline.ModelId };
 
-    private async Task<Contracts.V1.Matcher.MatcherClient> Enrolled(LoopbackService service)
+    private async Task<MatcherService.MatcherServiceClient> Enrolled(LoopbackService service)
     {
-        var client = new Contracts.V1.Matcher.MatcherClient(service.Channel);
+        var client = new MatcherService.MatcherServiceClient(service.Channel);
         foreach (var (subject, photo) in new[] { ("obama", "obama.jpg"), ("obama", "obama2.jpg"), ("biden", "biden.jpg") })
             await client.UpsertFacesAsync(new UpsertFacesRequest
             {

@@ -541,7 +541,7 @@ public sealed class ChartTests(RenderedChart chart) : IClassFixture<RenderedChar
     public void The_gateway_ingresses_send_grpc_to_the_grpc_port_and_the_json_api_to_the_http_port()
     {
         Assert.Empty(chart.OfKind("default", "Ingress"));
-        foreach (var (backend, path) in new[] { ("grpc", "/facemesh.v1.FaceMesh"), ("http", "/v1") })
+        foreach (var (backend, path) in new[] { ("grpc", "/facemesh.v1.FaceMeshApi"), ("http", "/v1") })
         {
             var ingress = chart.Named("operator", "Ingress", "facemesh-identity-gateway-" + backend);
             var spec = ingress["spec"]!;

@@ -17,7 +17,7 @@ public sealed class ClientLibraryTests(LoopbackFleet fleet) : IClassFixture<Loop
         var services = new ServiceCollection();
         services.AddFaceMeshClient(o => o.Address = new Uri(fleet.Gateway.GrpcAddress)); // the API key it sends: SecurityTests
         await using var provider = services.BuildServiceProvider();
-        var client = provider.GetRequiredService<Contracts.V1.FaceMesh.FaceMeshClient>();
+        var client = provider.GetRequiredService<FaceMeshApi.FaceMeshApiClient>();
         var response = await client.VerifyAsync(new VerifyRequest { Probe = Photo("obama.jpg"), ReferenceImage = Photo("obama2.jpg") });
         Assert.True(response.Match, $"score {response.Score}");
     }

@@ -235,7 +235,7 @@ public sealed class DashboardTests
             var handler = new SocketsHttpHandler();
             handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == served.GetCertHashString();
             using var channel = GrpcChannel.ForAddress($"https://127.0.0.1:{fleet.Grpc["gateway"]}", new GrpcChannelOptions { HttpHandler = handler, MaxSendMessageSize = Contracts.V1.ApiLimits.MaxRequestBytes });
-            var client = new Contracts.V1.FaceMesh.FaceMeshClient(channel);
+            var client = new FaceMeshApi.FaceMeshApiClient(channel);
             Image Photo(string name) => new() { Content = ByteString.CopyFrom(File.ReadAllBytes(TestPaths.Example(name))) };
             foreach (var (subject, photo) in new[] { ("obama", "obama.jpg"), ("biden", "biden.jpg") })
                 await client.EnrollAsync(new EnrollRequest { Gallery = "watched", SubjectId = subject, Photos = { new EnrollPhoto { Image = Photo(photo) } }, WaitUntilSearchable = true });

@@ -34,7 +34,7 @@ public sealed class DetectorMemoryTests
         {
             await TestProcess.WaitReady(http);
             using var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}");
-            var client = new Contracts.V1.Detector.DetectorClient(channel);
+            var client = new DetectorService.DetectorServiceClient(channel);
             var request = new DetectFacesRequest { Image = new Image { Content = ByteString.CopyFrom(png) } };
             var outcomes = new ConcurrentBag<string>();
             for (int burst = 0; burst < 2; burst++)

@@ -31,7 +31,7 @@ public sealed class FaultTests(LoopbackFleet fleet) : IClassFixture<LoopbackFlee
         var embedder = TestProcess.StartService("Embedder", settings);
         await using var gateway = await LoopbackService.Start(GatewayHost.Build, LoopbackFleet.Anonymous, $"--Gateway:DetectorAddress={fleet.Detector.GrpcAddress}",
             $"--Gateway:EmbedderAddress=http://127.0.0.1:{grpc}", $"--Gateway:MatcherAddress={fleet.Matcher.GrpcAddress}");
-        var client = new Contracts.V1.FaceMesh.FaceMeshClient(gateway.Channel);
+        var client = new FaceMeshApi.FaceMeshApiClient(gateway.Channel);
         const int total = 240;
         var acknowledged = new ConcurrentBag<(string Subject, string FaceId)>();
         var failed = new ConcurrentBag<RpcException>();
@@ -75,7 +75,7 @@ public sealed class FaultTests(LoopbackFleet fleet) : IClassFixture<LoopbackFlee
             // After the restart every enrollment succeeds again: 10 more, one at a time.
             for (int i = 0; i < 10; i++)
                 await client.EnrollAsync(new EnrollRequest { Gallery = "embedder-fault", SubjectId = $"after{i}", Photos = { new EnrollPhoto { Image = Photo("obama-240p.jpg") } } });
-            var matcher = new Contracts.V1.Matcher.MatcherClient(fleet.Matcher.Channel);
+            var matcher = new MatcherService.MatcherServiceClient(fleet.Matcher.Channel);
             var check = new AwaitFacesRequest { Gallery = new GalleryRef { Tenant = "default", Gallery = "embedder-fault" } };
             check.FaceIds.Add(acknowledged.Select(a => a.FaceId));
             var pending = (await matcher.AwaitFacesAsync(check, deadline: DateTime.UtcNow.AddSeconds(30))).Pending;
@@ -116,7 +116,7 @@ public sealed class FaultTests(LoopbackFleet fleet) : IClassFixture<LoopbackFlee
             await TestProcess.WaitReady(http);
             using var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}");
             using var metrics = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}") };
-            await SlowEmbedderRun(new Contracts.V1.FaceMesh.FaceMeshClient(channel), metrics, proxy);
+            await SlowEmbedderRun(new FaceMeshApi.FaceMeshApiClient(channel), metrics, proxy);
         }
         finally
         {
@@ -125,7 +125,7 @@ public sealed class FaultTests(LoopbackFleet fleet) : IClassFixture<LoopbackFlee
         }
     }
 
-    private static async Task SlowEmbedderRun(Contracts.V1.FaceMesh.FaceMeshClient client, HttpClient gatewayHttp, SlowLinkProxy proxy)
+    private static async Task SlowEmbedderRun(FaceMeshApi.FaceMeshApiClient client, HttpClient gatewayHttp, SlowLinkProxy proxy)
     {
         var verify = new VerifyRequest { Probe = Photo("obama-240p.jpg"), ReferenceImage = Photo("obama_small.jpg") };
         var clock = Stopwatch.StartNew();

@@ -62,7 +62,7 @@ public sealed class FleetCelebaTests(LoopbackFleet fleet) : IClassFixture<Loopba
                                                            "--Embedder:MaxBatchSize=2", "--Embedder:QueueCapacity=2");
         await using var gateway = await LoopbackService.Start(Gateway.GatewayHost.Build, LoopbackFleet.Anonymous, $"--Gateway:DetectorAddress={fleet.Detector.GrpcAddress}",
             $"--Gateway:EmbedderAddress={tiny.GrpcAddress}", $"--Gateway:MatcherAddress={fleet.Matcher.GrpcAddress}");
-        var client = new Contracts.V1.FaceMesh.FaceMeshClient(gateway.Channel);
+        var client = new FaceMeshApi.FaceMeshApiClient(gateway.Channel);
         var probe = Photo(TestPaths.Example("obama-240p.jpg"));
         var reference = Photo(TestPaths.Example("obama2.jpg"));
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 48).Select(async _ =>

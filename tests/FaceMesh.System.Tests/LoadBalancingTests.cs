@@ -97,7 +97,7 @@ public sealed class LoadBalancingTests
             await using var gateway = await LoopbackService.Start(GatewayHost.Build, LoopbackFleet.Anonymous,
                 $"--Gateway:DetectorAddress=dns:///{hosts.Name}:{detectorPort}", $"--Gateway:EmbedderAddress={embedderList}",
                 $"--Gateway:MatcherAddress={matcher.GrpcAddress}", "--Gateway:ResolveIntervalSeconds=15");
-            var client = new Contracts.V1.FaceMesh.FaceMeshClient(gateway.Channel);
+            var client = new FaceMeshApi.FaceMeshApiClient(gateway.Channel);
             Image Photo(string name) => new() { Content = ByteString.CopyFrom(File.ReadAllBytes(TestPaths.Example(name))) };
             var request = new VerifyRequest { Probe = Photo("obama-240p.jpg"), ReferenceImage = Photo("obama_small.jpg") };
 

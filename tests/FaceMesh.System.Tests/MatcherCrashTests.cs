@@ -30,7 +30,7 @@ public sealed class MatcherCrashTests
         {
             await WaitReady(http);
             using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}");
-            var client = new Contracts.V1.Matcher.MatcherClient(channel);
+            var client = new MatcherService.MatcherServiceClient(channel);
             var random = new Random(5);
             var burst = Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
             {
@@ -74,7 +74,7 @@ public sealed class MatcherCrashTests
         {
             await WaitReady(http);
             using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}");
-            var client = new Contracts.V1.Matcher.MatcherClient(channel);
+            var client = new MatcherService.MatcherServiceClient(channel);
             var present = new HashSet<string>();
             string token = "";
             do

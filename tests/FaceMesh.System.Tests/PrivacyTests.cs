@@ -37,7 +37,7 @@ public sealed partial class PrivacyTests(LoopbackFleet fleet) : IClassFixture<Lo
             foreach (var http in new[] { embedderHttp, matcherHttp, gatewayHttp })
                 await TestProcess.WaitReady(http);
             using var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{gatewayGrpc}");
-            var client = new Contracts.V1.FaceMesh.FaceMeshClient(channel);
+            var client = new FaceMeshApi.FaceMeshApiClient(channel);
             var photo = Photo("obama.jpg");
             await client.EnrollAsync(new EnrollRequest { Gallery = "private", SubjectId = "obama", Photos = { new EnrollPhoto { Image = photo } } });
             var verified = await client.VerifyAsync(new VerifyRequest { Probe = Photo("obama2.jpg"), ReferenceSubject = new EnrolledSubject { Gallery = "private", SubjectId = "obama" } });

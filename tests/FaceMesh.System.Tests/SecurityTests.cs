@@ -63,7 +63,7 @@ public sealed class SecuredFleet : IAsyncLifetime
         File.Move(temporary, KeysFile, overwrite: true); // replaced whole, as a Kubernetes secret mount does
     }
 
-    public Contracts.V1.FaceMesh.FaceMeshClient Client => new(Gateway.Channel);
+    public FaceMeshApi.FaceMeshApiClient Client => new(Gateway.Channel);
 
     public static CallOptions As(string key) => new(new Metadata { { "x-api-key", key } }, deadline: DateTime.UtcNow.AddSeconds(60));
     public CallOptions AsKey(string id) => As(Keys[id]);
@@ -101,7 +101,7 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
         new() { Gallery = gallery, SubjectId = subject, Photos = { new EnrollPhoto { Image = Photo(photo) } }, WaitUntilSearchable = true };
 
     /// <summary>Every public RPC, called with the given options on the given gallery and subject.</summary>
-    private static IEnumerable<(string Rpc, Func<Task> Call)> EveryRpc(Contracts.V1.FaceMesh.FaceMeshClient client, CallOptions options, string gallery, string subject) =>
+    private static IEnumerable<(string Rpc, Func<Task> Call)> EveryRpc(FaceMeshApi.FaceMeshApiClient client, CallOptions options, string gallery, string subject) =>
     [
         ("Verify", async () => await client.VerifyAsync(new VerifyRequest { Probe = Photo("obama2.jpg"), ReferenceSubject = new EnrolledSubject { Gallery = gallery, SubjectId = subject } }, options)),
         ("Identify", async () => await client.IdentifyAsync(new IdentifyRequest { Image = Photo("obama2.jpg"), Gallery = gallery }, options)),
@@ -143,7 +143,7 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
             o.ApiKey = fleet.Keys["acme-reader"];
         });
         await using var provider = services.BuildServiceProvider();
-        var client = provider.GetRequiredService<Contracts.V1.FaceMesh.FaceMeshClient>();
+        var client = provider.GetRequiredService<FaceMeshApi.FaceMeshApiClient>();
         var response = await client.VerifyAsync(new VerifyRequest { Probe = Photo("obama.jpg"), ReferenceImage = Photo("obama2.jpg") });
         Assert.True(response.Match, $"score {response.Score}");
     }
@@ -307,7 +307,7 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
     [Fact]
     public async Task The_internal_services_refuse_a_direct_call_without_the_fleet_token_but_keep_health_open()
     {
-        var matcher = new Contracts.V1.Matcher.MatcherClient(fleet.Matcher.Channel);
+        var matcher = new MatcherService.MatcherServiceClient(fleet.Matcher.Channel);
         var request = new ListTenantGalleriesRequest { Tenant = "acme" };
         var e = await Refused(async () => await matcher.ListTenantGalleriesAsync(request));
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
@@ -315,9 +315,9 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
         var wrong = await Refused(async () => await matcher.ListTenantGalleriesAsync(request, new Metadata { { FleetToken.Header, "fleet-token-wrong-000000" } }));
         Assert.Equal(StatusCode.Unauthenticated, wrong.StatusCode);
         await matcher.ListTenantGalleriesAsync(request, new Metadata { { FleetToken.Header, SecuredFleet.FleetTokenValue } });
-        var detector = new Contracts.V1.Detector.DetectorClient(fleet.Detector.Channel);
+        var detector = new DetectorService.DetectorServiceClient(fleet.Detector.Channel);
         Assert.Equal(StatusCode.Unauthenticated, (await Refused(async () => await detector.DetectAsync(new DetectFacesRequest { Image = Photo("obama.jpg") }))).StatusCode);
-        var embedder = new Contracts.V1.Embedder.EmbedderClient(fleet.Embedder.Channel);
+        var embedder = new EmbedderService.EmbedderServiceClient(fleet.Embedder.Channel);
         Assert.Equal(StatusCode.Unauthenticated, (await Refused(async () => await embedder.GetModelAsync(new GetModelRequest()))).StatusCode);
         var health = new Grpc.Health.V1.Health.HealthClient(fleet.Matcher.Channel);
         Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status);
@@ -372,7 +372,7 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
                 var handler = new SocketsHttpHandler();
                 handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) => { seen = presented?.GetCertHashString(); return true; };
                 using var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"https://127.0.0.1:{port}", new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = handler });
-                await new Contracts.V1.FaceMesh.FaceMeshClient(channel).ListGalleriesAsync(new ListGalleriesRequest(), fleet.AsKey("acme-reader"));
+                await new FaceMeshApi.FaceMeshApiClient(channel).ListGalleriesAsync(new ListGalleriesRequest(), fleet.AsKey("acme-reader"));
                 return seen!;
             }
             async Task<string> Expiry()
@@ -422,10 +422,10 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
             var handler = new SocketsHttpHandler();
             handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == certificate.GetCertHashString();
             using var tls = Grpc.Net.Client.GrpcChannel.ForAddress($"https://127.0.0.1:{port}", new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = handler });
-            var galleries = await new Contracts.V1.FaceMesh.FaceMeshClient(tls).ListGalleriesAsync(new ListGalleriesRequest(), fleet.AsKey("acme-reader"));
+            var galleries = await new FaceMeshApi.FaceMeshApiClient(tls).ListGalleriesAsync(new ListGalleriesRequest(), fleet.AsKey("acme-reader"));
             Assert.NotNull(galleries);
             using var cleartext = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
-            var e = await Refused(async () => await new Contracts.V1.FaceMesh.FaceMeshClient(cleartext).ListGalleriesAsync(new ListGalleriesRequest(), fleet.AsKey("acme-reader")));
+            var e = await Refused(async () => await new FaceMeshApi.FaceMeshApiClient(cleartext).ListGalleriesAsync(new ListGalleriesRequest(), fleet.AsKey("acme-reader")));
             Assert.NotEqual(StatusCode.OK, e.StatusCode);
 
             // The JSON API follows: served over TLS on the same port, refused on the cleartext port, which keeps the
@@ -471,7 +471,7 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
         // A request above the Gateway's byte limit (32 MiB) is refused before it is read whole.
         var huge = new DetectRequest { Image = new Image { Content = ByteString.CopyFrom(new byte[33 * 1024 * 1024]) } };
         using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(fleet.Gateway.GrpcAddress, new Grpc.Net.Client.GrpcChannelOptions { MaxSendMessageSize = null });
-        var tooBig = await Refusal(async () => await new Contracts.V1.FaceMesh.FaceMeshClient(channel).DetectAsync(huge, admin));
+        var tooBig = await Refusal(async () => await new FaceMeshApi.FaceMeshApiClient(channel).DetectAsync(huge, admin));
         Assert.Equal(StatusCode.ResourceExhausted, tooBig.StatusCode);
         Assert.DoesNotContain((await fleet.Client.ListGalleriesAsync(new ListGalleriesRequest(), admin)).Galleries, g => g.Name.Length > 128); // nothing was made
     }
@@ -520,7 +520,7 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
         // Without credentials a 33 MiB photo (over the byte limit) and a 3 MB gallery name are refused for the credentials,
         // from the headers: the body is never parsed (had it been, the photo would be RESOURCE_EXHAUSTED for its size).
         using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(fleet.Gateway.GrpcAddress, new Grpc.Net.Client.GrpcChannelOptions { MaxSendMessageSize = null });
-        var client = new Contracts.V1.FaceMesh.FaceMeshClient(channel);
+        var client = new FaceMeshApi.FaceMeshApiClient(channel);
         var huge = new DetectRequest { Image = new Image { Content = ByteString.CopyFrom(new byte[33 * 1024 * 1024]) } };
         var photo = await Refused(async () => await client.DetectAsync(huge, deadline: DateTime.UtcNow.AddSeconds(30)));
         Assert.Equal(StatusCode.Unauthenticated, photo.StatusCode);
@@ -552,7 +552,7 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
     public async Task Unauthenticated_calls_are_rate_limited_per_peer_and_valid_callers_are_not()
     {
         await using var gateway = await OwnGateway("--Gateway:Auth:UnauthenticatedPerSecond=1", "--Gateway:Auth:UnauthenticatedBurst=3");
-        var client = new Contracts.V1.FaceMesh.FaceMeshClient(gateway.Channel);
+        var client = new FaceMeshApi.FaceMeshApiClient(gateway.Channel);
         var outcomes = new List<RpcException>();
         for (int i = 0; i < 10; i++)
             outcomes.Add(await Refused(async () => await client.ListGalleriesAsync(new ListGalleriesRequest(), SecuredFleet.As($"fm_guess_{i}"))));

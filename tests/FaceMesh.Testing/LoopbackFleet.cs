@@ -15,7 +15,7 @@ public sealed class LoopbackFleet : IAsyncLifetime
     public LoopbackService Matcher { get; private set; } = null!;
     public LoopbackService Gateway { get; private set; } = null!;
 
-    public Contracts.V1.FaceMesh.FaceMeshClient Client => new(Gateway.Channel);
+    public Contracts.V1.FaceMeshApi.FaceMeshApiClient Client => new(Gateway.Channel);
 
     /// <summary>The Gateway setting of the tests that are not about authentication: calls without credentials act as tenant "default",
     /// admin.</summary>
@@ -56,7 +56,7 @@ public sealed class LoopbackFleet : IAsyncLifetime
 
 public sealed record InMemoryBusPair(LoopbackService Matcher, LoopbackService Gateway) : IAsyncDisposable
 {
-    public Contracts.V1.FaceMesh.FaceMeshClient Client => new(Gateway.Channel);
+    public Contracts.V1.FaceMeshApi.FaceMeshApiClient Client => new(Gateway.Channel);
 
     public async ValueTask DisposeAsync()
     {

@@ -64,11 +64,14 @@ public static class TestProcess
             ? Start(Path.Combine(ServiceDirectory, $"FaceMesh.{service}"), settings, ServiceDirectory, environment)
             : StartCapturing(Path.Combine(ServiceDirectory, $"FaceMesh.{service}"), settings, output, ServiceDirectory);
 
-    /// <summary>Waits until a service process answers /readyz on its HTTP port.</summary>
+    /// <summary>
+    /// Waits until a service process answers /readyz on its HTTP port: up to 90 s, since a service loads and warms its
+    /// models while every test tier shares the 2 cores (a start takes 3 to 10 s alone). Not a measure of start-up time.
+    /// </summary>
     public static async Task WaitReady(int http, string host = "127.0.0.1")
     {
-        using var client = new HttpClient();
-        for (int i = 0; i < 300; i++)
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        for (int i = 0; i < 900; i++)
         {
             try
             {
@@ -80,6 +83,6 @@ public static class TestProcess
             }
             await Task.Delay(100);
         }
-        throw new TimeoutException($"The service with HTTP port {http} did not report ready within 30 s.");
+        throw new TimeoutException($"The service with HTTP port {http} did not report ready within 90 s.");
     }
 }

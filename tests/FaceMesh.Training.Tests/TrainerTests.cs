@@ -177,6 +177,29 @@ public sealed class TrainerTests(AlignedCrops crops) : IClassFixture<AlignedCrop
     }
 
     [Fact]
+    public void An_experiment_says_only_what_differs_from_its_base()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(dir, "base.json"), """{ "data": "crops", "epochs": 15, "learningRate": 0.02, "augmentation": { "flip": 0.3, "blur": 0.2 } }""");
+        File.WriteAllText(Path.Combine(dir, "run.json"), "// differs in two things\n" + """{ "base": "base.json", "epochs": 50, "augmentation": { "blur": 0.4 } }""");
+        var config = TrainingConfig.Load(Path.Combine(dir, "run.json"));
+        Assert.Equal(("crops", 50, 0.02), (config.Data, config.Epochs, config.LearningRate));
+        Assert.Equal((0.3, 0.4), (config.Augmentation.Flip, config.Augmentation.Blur)); // objects merge field by field
+
+        File.WriteAllText(Path.Combine(dir, "a.json"), """{ "base": "b.json" }""");
+        File.WriteAllText(Path.Combine(dir, "b.json"), """{ "base": "a.json" }""");
+        Assert.Contains("name each other", Assert.Throws<InvalidDataException>(() => TrainingConfig.Load(Path.Combine(dir, "a.json"))).Message);
+
+        // The shipped experiments: each loads, and the comparison's five share everything but the loss and initialisation.
+        var experiments = Path.Combine(TestPaths.RepositoryRoot, "tools", "FaceMesh.Training", "experiments");
+        var compared = Directory.GetFiles(Path.Combine(experiments, "benchmark"), "*.json").Select(TrainingConfig.Load).ToArray();
+        Assert.Equal(5, compared.Length);
+        Assert.Single(compared.Select(c => (c.Data, c.Backbone, c.Epochs, c.BatchSize, c.LearningRate, c.Schedule, c.Seed)).Distinct());
+        Assert.Equal(5, compared.Select(c => (c.Loss, c.Pretrained)).Distinct().Count());
+        Assert.All(Directory.GetFiles(experiments, "*.json"), f => TrainingConfig.Load(f));
+    }
+
+    [Fact]
     public void A_misspelled_setting_in_the_config_file_is_refused()
     {
         var path = Path.Combine(crops.Root, "bad.json");
@@ -207,8 +230,8 @@ public static class TrainedPackInTheFleet
             $"--Gateway:DetectorAddress={detector.GrpcAddress}", $"--Gateway:EmbedderAddress={embedder.GrpcAddress}", $"--Gateway:MatcherAddress={matcher.GrpcAddress}");
         await using var trainedGateway = await Gateway(trainedEmbedder);
         await using var defaultGateway = await Gateway(defaultEmbedder);
-        var trained = new Contracts.V1.FaceMesh.FaceMeshClient(trainedGateway.Channel);
-        var original = new Contracts.V1.FaceMesh.FaceMeshClient(defaultGateway.Channel);
+        var trained = new FaceMeshApi.FaceMeshApiClient(trainedGateway.Channel);
+        var original = new FaceMeshApi.FaceMeshApiClient(defaultGateway.Channel);
 
         var legacy = await original.EnrollAsync(new EnrollRequest { Gallery = "legacy", SubjectId = "obama", Photos = { new EnrollPhoto { Image = Photo("obama.jpg") } } });
         var enrolled = await trained.EnrollAsync(new EnrollRequest { Gallery = "trained", SubjectId = "obama", Photos = { new EnrollPhoto { Image = Photo("obama.jpg") } } });

@@ -21,7 +21,7 @@ public class ServerSettings : CommandSettings
     [DefaultValue("default")]
     public string Gallery { get; init; } = "default";
 
-    public (Contracts.V1.FaceMesh.FaceMeshClient Client, Grpc.Net.Client.GrpcChannel Channel) Connect() =>
+    public (Contracts.V1.FaceMeshApi.FaceMeshApiClient Client, Grpc.Net.Client.GrpcChannel Channel) Connect() =>
         FaceMeshClientFactory.Create(new FaceMeshClientOptions
         {
             Address = new Uri(Server ?? Environment.GetEnvironmentVariable("FACEMESH_SERVER") ?? "http://127.0.0.1:5000"),

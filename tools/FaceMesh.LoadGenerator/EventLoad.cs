@@ -27,7 +27,7 @@ public static class EventLoad
         }));
         await bus.StartAsync();
         using var channel = GrpcChannel.ForAddress(matcher);
-        var client = new Contracts.V1.Matcher.MatcherClient(channel);
+        var client = new MatcherService.MatcherServiceClient(channel);
         string run = Guid.NewGuid().ToString("N")[..8];
         var gallery = new GalleryRef { Tenant = "load", Gallery = "events-" + run };
         var random = new Random(1);

@@ -31,7 +31,7 @@ public sealed record SoakResult(double Minutes, double Rate, int Requests, IRead
 /// </summary>
 /// <param name="metrics">Each service's Prometheus endpoint (e.g. Gateway → http://127.0.0.1:5001/metrics): its GC's committed
 /// memory is sampled with the resident memory, which tells the GC's budget between full collections from native growth.</param>
-public sealed class Soak(Contracts.V1.FaceMesh.FaceMeshClient client, IReadOnlyList<Image> photos, double rate, TimeSpan duration, TimeSpan warmup,
+public sealed class Soak(FaceMeshApi.FaceMeshApiClient client, IReadOnlyList<Image> photos, double rate, TimeSpan duration, TimeSpan warmup,
     string gallery, IReadOnlyDictionary<string, Uri> metrics, Action<string> report)
 {
     private static readonly HttpClient Scraper = new() { Timeout = TimeSpan.FromSeconds(2) };

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace FaceMesh.Training;
@@ -71,15 +72,49 @@ public sealed record TrainingConfig
         WriteIndented = true,
     };
 
+    /// <summary>
+    /// Reads an experiment. A file may name a <c>"base"</c> file (relative to itself) whose settings it starts from:
+    /// its own settings replace the base's, objects (such as <c>augmentation</c>) merged field by field, so experiments
+    /// that differ in a loss or an initialisation say only that.
+    /// </summary>
     public static TrainingConfig Load(string path)
     {
         try
         {
-            return JsonSerializer.Deserialize<TrainingConfig>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is empty.");
+            return Merged(path, []).Deserialize<TrainingConfig>(Json) ?? throw new InvalidDataException($"{path} is empty.");
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{path}: {e.Message} (see tools/FaceMesh.Training/TrainingConfig.cs for the fields).", e);
+        }
+    }
+
+    private static JsonObject Merged(string path, List<string> chain)
+    {
+        string full = Path.GetFullPath(path);
+        if (chain.Contains(full))
+            throw new InvalidDataException($"{path}: its \"base\" files name each other ({string.Join(" → ", chain.Append(full))}).");
+        chain.Add(full);
+        var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+        var node = JsonNode.Parse(File.ReadAllText(full), documentOptions: options) as JsonObject
+            ?? throw new InvalidDataException($"{path}: an experiment is a JSON object.");
+        if (!node.TryGetPropertyValue("base", out var basePath))
+            return node;
+        node.Remove("base");
+        string file = basePath?.GetValue<string>() ?? throw new InvalidDataException($"{path}: \"base\" names no file.");
+        var merged = Merged(Path.Combine(Path.GetDirectoryName(full)!, file), chain);
+        Overlay(merged, node);
+        return merged;
+    }
+
+    private static void Overlay(JsonObject target, JsonObject settings)
+    {
+        foreach (var (name, value) in settings.ToArray())
+        {
+            if (value is JsonObject inner && target[name] is JsonObject existing)
+                Overlay(existing, inner);
+            else
+                target[name] = value?.DeepClone();
         }
     }
 

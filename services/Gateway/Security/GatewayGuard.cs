@@ -60,9 +60,9 @@ public sealed class GatewayGuard : Interceptor, IDisposable
     /// </summary>
     public static string? RoleFor(string method) => method switch
     {
-        "/facemesh.v1.FaceMesh/Enroll" or "/facemesh.v1.FaceMesh/DeleteSubject" => Roles.Admin,
-        "/facemesh.v1.FaceMesh/Verify" or "/facemesh.v1.FaceMesh/Identify" or "/facemesh.v1.FaceMesh/Detect" or
-        "/facemesh.v1.FaceMesh/GetSubject" or "/facemesh.v1.FaceMesh/ListSubjects" or "/facemesh.v1.FaceMesh/ListGalleries" => Roles.Reader,
+        "/facemesh.v1.FaceMeshApi/Enroll" or "/facemesh.v1.FaceMeshApi/DeleteSubject" => Roles.Admin,
+        "/facemesh.v1.FaceMeshApi/Verify" or "/facemesh.v1.FaceMeshApi/Identify" or "/facemesh.v1.FaceMeshApi/Detect" or
+        "/facemesh.v1.FaceMeshApi/GetSubject" or "/facemesh.v1.FaceMeshApi/ListSubjects" or "/facemesh.v1.FaceMeshApi/ListGalleries" => Roles.Reader,
         _ => null,
     };
 

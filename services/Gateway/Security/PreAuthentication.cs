@@ -34,7 +34,7 @@ public sealed class PreAuthentication : IDisposable
 
     /// <summary>The public API: the gRPC service and its JSON routes.</summary>
     public static bool IsPublicCall(PathString path) =>
-        path.StartsWithSegments("/facemesh.v1.FaceMesh") || path.StartsWithSegments("/v1");
+        path.StartsWithSegments("/facemesh.v1.FaceMeshApi") || path.StartsWithSegments("/v1");
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
