@@ -54,9 +54,9 @@ public sealed class TelemetryTests(LoopbackFleet fleet) : IClassFixture<Loopback
         Assert.Contains("embed", names);
         // Server spans of the Gateway (Verify), the Detector (Detect, twice) and the Embedder (Embed) share the trace.
         var servers = trace.Where(s => s.Kind == ActivityKind.Server).Select(s => s.DisplayName).ToArray();
-        Assert.Contains(servers, n => n.Contains("FaceMesh/Verify"));
-        Assert.Equal(2, servers.Count(n => n.Contains("Detector/Detect")));
-        Assert.Contains(servers, n => n.Contains("Embedder/Embed"));
+        Assert.Contains(servers, n => n.Contains("FaceMeshApi/Verify"));
+        Assert.Equal(2, servers.Count(n => n.Contains("DetectorService/Detect")));
+        Assert.Contains(servers, n => n.Contains("EmbedderService/Embed"));
         // The model run that served the request links to its embed span, and records its batch size.
         var embed = trace.Single(s => s.OperationName == "embed");
         var batch = _spans.First(s => s.OperationName == "embed.batch" && s.Links.Any(l => l.Context.SpanId == embed.SpanId));
@@ -73,7 +73,7 @@ public sealed class TelemetryTests(LoopbackFleet fleet) : IClassFixture<Loopback
         {
             Gallery = "traced", SubjectId = "obama", Photos = { new EnrollPhoto { Image = Photo("obama.jpg") } }, WaitUntilSearchable = true,
         }).ResponseAsync);
-        Assert.Contains(trace, s => s.Kind == ActivityKind.Server && s.DisplayName.Contains("FaceMesh/Enroll"));
+        Assert.Contains(trace, s => s.Kind == ActivityKind.Server && s.DisplayName.Contains("FaceMeshApi/Enroll"));
         Assert.Contains(trace, s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Producer);
         Assert.Contains(trace, s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Consumer);
     }

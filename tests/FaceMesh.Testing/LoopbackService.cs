@@ -27,9 +27,7 @@ public sealed class LoopbackService : IAsyncDisposable
     /// <summary>Builds the service with free ports and the given settings, starts it, waits for <c>/readyz</c>.</summary>
     public static async Task<LoopbackService> Start(Func<string[], WebApplication> build, params string[] settings)
     {
-        int grpc = FreePort(), http = FreePort();
-        var app = build([$"--Endpoints:GrpcPort={grpc}", $"--Endpoints:HttpPort={http}", "--Logging:LogLevel:Default=Warning", .. settings]);
-        await app.StartAsync();
+        var (app, grpc, http) = await StartOnFreePorts(build, settings);
         var service = new LoopbackService(app, grpc, http);
         for (int i = 0; i < 900; i++) // up to 90 s: every test tier shares the 2 cores (not a measure of start-up time)
         {
@@ -39,6 +37,28 @@ public sealed class LoopbackService : IAsyncDisposable
         }
         await service.DisposeAsync();
         throw new TimeoutException("The service did not report ready within 90 s.");
+    }
+
+    /// <summary>
+    /// Starts the service on two free ports. A port found free can be taken before the service binds it (by another
+    /// test process's outgoing connection, say); then it starts again on two other ports.
+    /// </summary>
+    private static async Task<(WebApplication App, int Grpc, int Http)> StartOnFreePorts(Func<string[], WebApplication> build, string[] settings)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            int grpc = FreePort(), http = FreePort();
+            var app = build([$"--Endpoints:GrpcPort={grpc}", $"--Endpoints:HttpPort={http}", "--Logging:LogLevel:Default=Warning", .. settings]);
+            try
+            {
+                await app.StartAsync();
+                return (app, grpc, http);
+            }
+            catch (IOException e) when (attempt < 5 && e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                await app.DisposeAsync();
+            }
+        }
     }
 
     public static int FreePort()
