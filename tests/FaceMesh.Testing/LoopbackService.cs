@@ -43,12 +43,14 @@ public sealed class LoopbackService : IAsyncDisposable
     /// Starts the service on two free ports. A port found free can be taken before the service binds it (by another
     /// test process's outgoing connection, say); then it starts again on two other ports.
     /// </summary>
-    private static async Task<(WebApplication App, int Grpc, int Http)> StartOnFreePorts(Func<string[], WebApplication> build, string[] settings)
+    private static async Task<(WebApplication App, int Grpc, int Http)> StartOnFreePorts(Func<string[], WebApplication> build,
+        string[] settings)
     {
         for (int attempt = 1; ; attempt++)
         {
             int grpc = FreePort(), http = FreePort();
-            var app = build([$"--Endpoints:GrpcPort={grpc}", $"--Endpoints:HttpPort={http}", "--Logging:LogLevel:Default=Warning", .. settings]);
+            string[] ports = [$"--Endpoints:GrpcPort={grpc}", $"--Endpoints:HttpPort={http}", "--Logging:LogLevel:Default=Warning"];
+            var app = build([.. ports, .. settings]);
             try
             {
                 await app.StartAsync();
