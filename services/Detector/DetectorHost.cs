@@ -25,7 +25,7 @@ public static class DetectorHost
             // The pack's landmark model misbehaves, not the caller's photo: an operator must replace the model files.
             .Map<LandmarkModelException>(StatusCode.Internal));
         builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(
-            grpc => grpc.MaxReceiveMessageSize = ServiceDefaults.MaxInternalMessageBytes);
+            grpc => grpc.MaxReceiveMessageSize = Contracts.V1.ApiLimits.MaxRequestBytes); // a photo, or a crowd's crops
 
         var app = builder.Build();
         app.MapGrpcService<DetectorGrpcService>();

@@ -18,7 +18,7 @@ public static class EmbedderHost
             .Map<EmbedderBusyException>(StatusCode.ResourceExhausted)
             .Map<ArgumentException>(StatusCode.InvalidArgument));
         builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(
-            grpc => grpc.MaxReceiveMessageSize = ServiceDefaults.MaxInternalMessageBytes);
+            grpc => grpc.MaxReceiveMessageSize = Contracts.V1.ApiLimits.MaxRequestBytes); // a photo, or a crowd's crops
         builder.Services.AddHostedService<ModelWarmup>();
 
         var app = builder.Build();

@@ -1,4 +1,3 @@
-using FaceMesh.Contracts.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
@@ -30,9 +29,6 @@ namespace FaceMesh.Hosting;
 public static class ServiceDefaults
 {
     public const string MeterPrefix = "FaceMesh.";
-
-    /// <summary>The largest message between the fleet's services: the public API's request limit (<see cref="ApiLimits"/>).</summary>
-    public const int MaxInternalMessageBytes = ApiLimits.MaxRequestBytes;
 
     public static WebApplicationBuilder CreateBuilder(string[] args, string serviceName)
     {

@@ -10,10 +10,6 @@ namespace FaceMesh.Gateway;
 /// <summary>What the Gateway process hosts; <c>Program</c> runs it, tests start it on loopback.</summary>
 public static class GatewayHost
 {
-    /// <summary>Photos up to the image limit travel in one internal message (<see
-    /// cref="ServiceDefaults.MaxInternalMessageBytes"/>).</summary>
-    public const int MaxMessageBytes = ServiceDefaults.MaxInternalMessageBytes;
-
     /// <summary>
     /// Internal calls are retried on UNAVAILABLE, within the caller's deadline: 4 attempts, back-off from 100 ms. Every
     /// internal call may be: enrollments are keyed by face id, so a repeated one is the same one.
@@ -138,7 +134,7 @@ public static class GatewayHost
                 // dns: and static: addresses carry no http/https scheme to tell the channel it is cleartext.
                 if (address.ChannelAddress.Scheme != Uri.UriSchemeHttp)
                     channel.Credentials = Grpc.Core.ChannelCredentials.Insecure;
-                channel.MaxReceiveMessageSize = MaxMessageBytes;
-                channel.MaxSendMessageSize = MaxMessageBytes;
+                channel.MaxReceiveMessageSize = Contracts.V1.ApiLimits.MaxRequestBytes; // photos up to the request limit, in one message
+                channel.MaxSendMessageSize = Contracts.V1.ApiLimits.MaxRequestBytes;
             });
 }

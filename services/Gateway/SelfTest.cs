@@ -44,7 +44,7 @@ public static class SelfTest
         var handler = new SocketsHttpHandler();
         if (skipVerify)
             handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true; // the release's own Gateway, by its internal name
-        using var channel = GrpcChannel.ForAddress(options["gateway"], new GrpcChannelOptions { HttpHandler = handler, MaxSendMessageSize = GatewayHost.MaxMessageBytes });
+        using var channel = GrpcChannel.ForAddress(options["gateway"], new GrpcChannelOptions { HttpHandler = handler, MaxSendMessageSize = ApiLimits.MaxRequestBytes });
         var client = new FaceMeshApi.FaceMeshApiClient(channel);
         var request = new VerifyRequest
         {
