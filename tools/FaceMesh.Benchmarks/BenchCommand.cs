@@ -55,6 +55,11 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [DefaultValue("100000,1000000")]
         public string Sizes { get; init; } = "100000,1000000";
 
+        [CommandOption("--faiss")]
+        [Description("Search: also time FAISS's exact flat index on the same kind of vectors in the same run "
+                     + "(tools/bench/faiss-search; Debian's python3-faiss).")]
+        public bool Faiss { get; init; }
+
         [CommandOption("--real")]
         [Description("Search real embeddings (celeba-dev) instead of random unit vectors.")]
         public bool Real { get; init; }
@@ -94,16 +99,30 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         bool real = settings.Real;
         var sizes = settings.Sizes.Split(',').Select(int.Parse).ToArray();
         var (rows, restarts) = new SearchBenchmark(root, 512, settings.Queries).Run(sizes, real, !settings.NoRestart);
+        if (settings.Faiss)
+            foreach (int size in sizes)
+            {
+                rows.AddRange(SearchBenchmark.Faiss(root, size, Environment.ProcessorCount));
+                // OpenBLAS 0.3.21 takes this machine's AVX-512 cores for Haswell (AVX2); its AVX-512 kernels are faster.
+                if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+                    rows.AddRange(SearchBenchmark.Faiss(root, size, Environment.ProcessorCount, "SkylakeX"));
+            }
         var searchTable = new Table().AddColumns("data", "gallery", "scan", "batch", "p50 ms", "p99 ms", "p50 ms/query", "recall@10", "bytes/vector")
             .Title($"Embedded exact search, 512-d, top-10, {Environment.ProcessorCount} cores");
         foreach (var r in rows)
-            searchTable.AddRow(Markup.Escape(r.Data), $"{r.Gallery:N0}", Markup.Escape(r.Scan), $"{r.Batch}", $"{r.P50Ms:F2}", $"{r.P99Ms:F2}", $"{r.PerQueryP50Ms:F3}", $"{r.RecallAt10:F4}", $"{r.BytesPerVector:F0}");
+            searchTable.AddRow(Markup.Escape(r.Data), $"{r.Gallery:N0}", Markup.Escape(r.Scan), $"{r.Batch}", $"{r.P50Ms:F2}",
+                double.IsNaN(r.P99Ms) ? "-" : $"{r.P99Ms:F2}",
+                $"{r.PerQueryP50Ms:F3}", $"{r.RecallAt10:F4}", $"{r.BytesPerVector:F0}");
         AnsiConsole.Write(searchTable);
         foreach (var r in restarts)
             Console.WriteLine($"restart of a persisted store with {r.Gallery:N0} vectors: ready in {r.ReadySeconds:F1} s (snapshot {r.SnapshotGigabytes:F2} GB written in {r.SnapshotSeconds:F1} s)");
         var searchJson = settings.Json ?? Path.Combine(root, "artifacts", "bench", real ? "search-real.json" : "search.json");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(searchJson))!);
-        File.WriteAllText(searchJson, JsonSerializer.Serialize(new { cores = Environment.ProcessorCount, rows, restarts }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        var options = new JsonSerializerOptions
+        {
+            WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        };
+        File.WriteAllText(searchJson, JsonSerializer.Serialize(new { cores = Environment.ProcessorCount, rows, restarts }, options) + "\n");
         Console.WriteLine($"written: {searchJson}");
         return 0;
     }

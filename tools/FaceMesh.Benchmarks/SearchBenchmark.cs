@@ -45,9 +45,9 @@ public sealed class SearchBenchmark(string root, int dimension, int queries)
                 var index = Build(vectors, int8);
                 double bytes = (Memory() - before) / (double)size;
                 truth ??= queryVectors.Select(q => index.Search([q], "bench", 10)[0]).ToArray();
-                double recall = Recall(index, queryVectors, truth);
                 foreach (int batch in new[] { 1, 64 })
                 {
+                    double recall = Recall(index, queryVectors, truth, batch);
                     var (p50, p99) = Latency(index, queryVectors, batch);
                     rows.Add(new Row(data, size, int8 ? "int8 + re-rank" : "float", batch, p50, p99, p50 / batch, recall, bytes));
                     AnsiConsole.MarkupLine(Markup.Escape($"  {size:N0} {(int8 ? "int8" : "float")} batch {batch}: p50 {p50:F2} ms, p99 {p99:F2} ms, recall@10 {recall:F4}, {bytes:F0} B/vector"));
@@ -63,6 +63,38 @@ public sealed class SearchBenchmark(string root, int dimension, int queries)
             GC.Collect();
         }
         return (rows, restarts);
+    }
+
+    /// <summary>FAISS's exact flat index (IndexFlatIP) on <paramref name="size"/> random 512-d unit vectors, top-10 at
+    /// batch 1 and 64 with <paramref name="threads"/> threads, by <c>tools/bench/faiss-search</c> (Debian's python3-faiss).</summary>
+    /// <param name="coreType">OpenBLAS's kernels by name (<c>OPENBLAS_CORETYPE</c>), null for the ones it detects.</param>
+    public static IEnumerable<Row> Faiss(string root, int size, int threads, string? coreType = null)
+    {
+        var script = Path.Combine(root, "tools", "bench", "faiss-search");
+        var start = new ProcessStartInfo(script, ["--size", $"{size}", "--threads", $"{threads}"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        if (coreType is not null)
+            start.Environment["OPENBLAS_CORETYPE"] = coreType;
+        string kernels = coreType is null ? "" : $", OpenBLAS {coreType} kernels";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{script} did not start.");
+        string output = process.StandardOutput.ReadToEnd(), errors = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException(
+                $"{script} failed ({process.ExitCode}): {errors.Trim()} (install Debian's python3-faiss and OpenBLAS: "
+                + "apt-get install -y python3-faiss libopenblas0-pthread)");
+        using var json = System.Text.Json.JsonDocument.Parse(output);
+        string version = json.RootElement.GetProperty("faiss").GetString() ?? "";
+        foreach (var batch in json.RootElement.GetProperty("batches").EnumerateObject())
+        {
+            double perQuery = batch.Value.GetProperty("per_query_ms_p50").GetDouble();
+            int n = int.Parse(batch.Name);
+            AnsiConsole.MarkupLine(Markup.Escape($"  {size:N0} FAISS {version} flat{kernels} batch {n}: {perQuery:F3} ms/query"));
+            yield return new Row("random", size, $"FAISS {version} IndexFlatIP{kernels}", n, perQuery * n, double.NaN, perQuery,
+                1.0, 4 * 512);
+        }
     }
 
     private static long Memory()
@@ -83,23 +115,30 @@ public sealed class SearchBenchmark(string root, int dimension, int queries)
         return index;
     }
 
-    private static double Recall(GalleryIndex index, float[][] queries, IReadOnlyList<SubjectMatch>[] truth)
+    /// <summary>Recall@10 against <paramref name="truth"/>, the queries asked <paramref name="batch"/> at a time (a batch takes
+    /// the blocked kernels, a single query the row-by-row scan).</summary>
+    private static double Recall(GalleryIndex index, float[][] queries, IReadOnlyList<SubjectMatch>[] truth, int batch)
     {
         int hit = 0, total = 0;
-        for (int q = 0; q < queries.Length; q++)
+        for (int start = 0; start < queries.Length; start += batch)
         {
-            var found = index.Search([queries[q]], "bench", 10)[0].Select(m => m.FaceId).ToHashSet();
-            hit += truth[q].Count(m => found.Contains(m.FaceId));
-            total += truth[q].Count;
+            var answers = index.Search(queries[start..Math.Min(queries.Length, start + batch)], "bench", 10);
+            for (int i = 0; i < answers.Length; i++)
+            {
+                var found = answers[i].Select(m => m.FaceId).ToHashSet();
+                hit += truth[start + i].Count(m => found.Contains(m.FaceId));
+                total += truth[start + i].Count;
+            }
         }
         return hit / (double)total;
     }
 
     private static (double P50, double P99) Latency(GalleryIndex index, float[][] queries, int batch)
     {
-        index.Search(queries.Take(batch).ToArray(), "bench", 10); // warm-up
+        for (int w = 0; w < 3; w++)
+            index.Search(queries.Take(batch).ToArray(), "bench", 10); // warm-up (the JIT's tiers)
         var times = new List<double>();
-        int runs = Math.Max(5, queries.Length / batch);
+        int runs = Math.Max(31, queries.Length / batch);
         for (int r = 0; r < runs; r++)
         {
             var slice = Enumerable.Range(r * batch, batch).Select(i => queries[i % queries.Length]).ToArray();

@@ -12,7 +12,7 @@ public sealed record FaceMark(float Left, float Top, float Width, float Height, 
 public static class FaceDrawing
 {
     /// <summary>The typeface of labels on pictures (a system TTF; Skia's self-contained build has no default).</summary>
-    private static readonly Lazy<SKTypeface> LabelTypeface = new(() =>
+    internal static readonly Lazy<SKTypeface> LabelTypeface = new(() =>
         SystemFonts.SansFile is { } file ? SKTypeface.FromFile(file) ?? SKTypeface.Default : SKTypeface.Default);
 
     /// <summary>The detections of the pipeline: score and quality as labels, the primary face in green.</summary>
