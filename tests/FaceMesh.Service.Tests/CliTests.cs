@@ -52,6 +52,50 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Eval_cluster_finds_each_person_of_the_knn_examples_where_the_density_rule_leaves_pairs_alone()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        string json = Path.Combine(dir, "people.json"), sheets = Path.Combine(dir, "sheets");
+        var train = Path.Combine(TestPaths.Datasets, "examples", "knn_examples", "train");
+        Assert.Equal(0, Run("eval", "cluster", "--root", train, "--json", json, "--sheets", sheets));
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var r = doc.RootElement;
+        // 9 photos of 5 people: one alone, four with two photos each.
+        Assert.Equal((5, 5, 9, 1), (r.GetProperty("clusters").GetInt32(), r.GetProperty("identities").GetInt32(),
+            r.GetProperty("faces").GetInt32(), r.GetProperty("singletons").GetInt32()));
+        string[] scores = ["pairwise_precision", "pairwise_recall", "pairwise_f", "bcubed_precision", "bcubed_recall", "bcubed_f"];
+        foreach (var key in scores)
+            Assert.Equal(1.0, r.GetProperty(key).GetDouble());
+        // The density rule needs three faces of a person before it starts a group: nobody here has three.
+        var baseline = r.GetProperty("baseline");
+        Assert.Equal(9, baseline.GetProperty("clusters").GetInt32());
+        Assert.Equal(0.0, baseline.GetProperty("pairwise_recall").GetDouble());
+        Assert.Equal(5.0 / 9, baseline.GetProperty("bcubed_recall").GetDouble(), 6);
+        var drawn = Directory.GetFiles(sheets).Select(p => Path.GetFileName(p)).Order().ToArray();
+        Assert.Equal(["alone.png", "group-0001-2.png", "group-0002-2.png", "group-0003-2.png", "group-0004-2.png"], drawn);
+        Assert.All(Directory.GetFiles(sheets), p => Assert.True(IsPng(p)));
+    }
+
+    [Fact]
+    public void Eval_cluster_groups_a_celeba_dev_subset_better_than_the_density_rule()
+    {
+        // The first 20 people of celeba-dev (in name order), linked into a folder of their own.
+        var root = TestPaths.NewTempDirectory();
+        foreach (var person in Directory.GetDirectories(TestPaths.CelebaDev).Order(StringComparer.Ordinal).Take(20))
+            Directory.CreateSymbolicLink(Path.Combine(root, Path.GetFileName(person)), person);
+        var json = Path.Combine(TestPaths.NewTempDirectory(), "people.json");
+        Assert.Equal(0, Run("eval", "cluster", "--root", root, "--json", json));
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var r = doc.RootElement;
+        Assert.Equal(20, r.GetProperty("identities").GetInt32());
+        Assert.Equal("average-linkage", r.GetProperty("method").GetString());
+        double f = r.GetProperty("bcubed_f").GetDouble(), baseline = r.GetProperty("baseline").GetProperty("bcubed_f").GetDouble();
+        Assert.InRange(f, 0.95, 1.0); // 0.971 measured (2026-12-02); the baseline 0.961
+        Assert.True(f > baseline, $"average linkage {f:F4} is not above the density rule's {baseline:F4}");
+        Assert.InRange(r.GetProperty("clusters").GetInt32(), 20, 45); // 33 measured
+    }
+
+    [Fact]
     public void Eval_detect_writes_ap_overall_and_by_size()
     {
         var dir = TestPaths.NewTempDirectory();

@@ -201,3 +201,65 @@ public sealed class AverageLinkageTests
         Assert.True(linkage.Distinct().Count() >= 2);
     }
 }
+
+public sealed class IncrementalClusteringTests
+{
+    private static readonly ClusteringOptions Options = new() { EdgeThreshold = 0.6f, LinkageThreshold = 0.6f, K = 10, MinQuality = 0.5f };
+
+    private static float[] Unit(float[] v)
+    {
+        float n = MathF.Sqrt(v.Sum(x => x * x));
+        return v.Select(x => x / n).ToArray();
+    }
+
+    /// <summary>Faces around <paramref name="centre"/> at a cosine of about 0.9 to it.</summary>
+    private static float[][] FacesOf(float[] centre, int count, Random random) =>
+        Enumerable.Range(0, count)
+            .Select(_ => Unit(centre.Zip(Unit(Enumerable.Range(0, centre.Length).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray()),
+                (c, e) => c + 0.45f * e).ToArray()))
+            .ToArray();
+
+    private static float[] Direction(Random random) =>
+        Unit(Enumerable.Range(0, 128).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray());
+
+    [Fact]
+    public void A_face_joins_its_persons_group_as_it_arrives_or_starts_one()
+    {
+        var random = new Random(21);
+        var (a, b, c) = (Direction(random), Direction(random), Direction(random));
+        var clustering = new IncrementalClustering(128, Options);
+        var first = clustering.Add([.. FacesOf(a, 6, random), .. FacesOf(b, 6, random)]);
+        Assert.Single(first[..6].Distinct());
+        Assert.Single(first[6..].Distinct());
+        Assert.NotEqual(first[0], first[6]);
+
+        // Later: one more of a's, a good photo of a new person c, and a poor photo of c, which waits.
+        var later = clustering.Add([FacesOf(a, 1, random)[0], FacesOf(c, 1, random)[0], FacesOf(c, 1, random)[0]], [0.9f, 0.9f, 0.2f]);
+        Assert.Equal(first[0], later[0]);
+        Assert.DoesNotContain(later[1], first);
+        Assert.Equal(later[1], later[2]); // a poor face may join a group; it only may not start one
+        var poor = clustering.Add([FacesOf(Direction(random), 1, random)[0]], [0.2f]);
+        Assert.Equal(FaceClustering.Unassigned, poor[0]);
+        Assert.Equal(3, clustering.GroupCount);
+    }
+
+    [Fact]
+    public void Clustering_again_gives_what_clustering_at_once_gives_and_keeps_a_cannot_link()
+    {
+        var random = new Random(22);
+        var faces = new List<float[]>();
+        for (int p = 0; p < 4; p++)
+            faces.AddRange(FacesOf(Direction(random), 7, random));
+        var clustering = new IncrementalClustering(128, Options);
+        foreach (var chunk in faces.Chunk(5))
+            clustering.Add(chunk);
+        clustering.Recluster();
+        var atOnce = FaceClustering.Cluster(KnnGraph.Build(faces, Options.K), Options);
+        Assert.Equal(atOnce, clustering.Groups);
+        Assert.Equal(4, clustering.GroupCount);
+
+        clustering.Recluster(new ClusterConstraints { CannotLinks = [(0, 1)] });
+        Assert.NotEqual(clustering.Groups[0], clustering.Groups[1]);
+        Assert.Equal(5, clustering.GroupCount);
+    }
+}

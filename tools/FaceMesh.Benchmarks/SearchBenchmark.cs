@@ -31,10 +31,10 @@ public sealed class SearchBenchmark(string root, int dimension, int queries)
             var random = new Random(size);
             var vectors = new float[size][];
             for (int i = 0; i < size; i++)
-                vectors[i] = i < realVectors.Count ? realVectors[i] : RandomUnit(random);
+                vectors[i] = i < realVectors.Count ? realVectors[i] : RandomUnit(random, dimension);
             var queryVectors = real
                 ? Enumerable.Range(0, queries).Select(i => realVectors[(i * 7919) % realVectors.Count]).ToArray()
-                : Enumerable.Range(0, queries).Select(_ => RandomUnit(random)).ToArray();
+                : Enumerable.Range(0, queries).Select(_ => RandomUnit(random, dimension)).ToArray();
             string data = real ? $"real ({realVectors.Count:N0}) + random" : "random";
 
             GalleryIndex? exact = null;
@@ -182,7 +182,8 @@ public sealed class SearchBenchmark(string root, int dimension, int queries)
         return new Restart(vectors.Length, snapshotSeconds, ready.Elapsed.TotalSeconds, gigabytes);
     }
 
-    private float[] RandomUnit(Random random)
+    /// <summary>A random direction: Gaussian components, normalised (also the people benchmark's).</summary>
+    internal static float[] RandomUnit(Random random, int dimension)
     {
         var v = new float[dimension];
         double norm = 0;

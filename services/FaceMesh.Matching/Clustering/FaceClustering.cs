@@ -72,7 +72,7 @@ public static class FaceClustering
     /// </summary>
     private static int[] AverageLinkage(KnnGraph graph, ClusteringOptions options, bool[] good, ClusterConstraints constraints)
     {
-        var vectors = graph.Vectors
+        var vector = graph.Vector
             ?? throw new ArgumentException("Average linkage needs the faces' vectors: build the graph with KnnGraph.Build.");
         int n = graph.Count;
         var sums = new float[n][];
@@ -81,8 +81,9 @@ public static class FaceClustering
         for (int i = 0; i < n; i++)
         {
             int root = groups.Find(i);
-            sums[root] ??= new float[vectors[i].Length];
-            TensorPrimitives.Add(sums[root], vectors[i], sums[root]);
+            var v = vector(i);
+            sums[root] ??= new float[v.Length];
+            TensorPrimitives.Add(sums[root], v, sums[root]);
             sizes[root]++;
         }
         var links = new List<(int A, int B)>();

@@ -12,15 +12,18 @@ public sealed class KnnGraph
     /// <summary>Queries per pass over the rows.</summary>
     public const int QueryBatch = 64;
 
-    private KnnGraph(IReadOnlyList<(int Face, float Score)[]> neighbours, int k, IReadOnlyList<float[]>? vectors)
+    private KnnGraph(IReadOnlyList<(int Face, float Score)[]> neighbours, int k, VectorOf? vector)
     {
         Neighbours = neighbours;
         K = k;
-        Vectors = vectors;
+        Vector = vector;
     }
 
+    /// <summary>A face's unit vector.</summary>
+    public delegate ReadOnlySpan<float> VectorOf(int face);
+
     /// <summary>The faces' unit vectors (null for a graph made from lists alone): average linkage needs them.</summary>
-    public IReadOnlyList<float[]>? Vectors { get; }
+    public VectorOf? Vector { get; }
 
     /// <summary>Per face, its <see cref="K"/> nearest other faces (fewer when there are fewer), best first.</summary>
     public IReadOnlyList<(int Face, float Score)[]> Neighbours { get; }
@@ -34,7 +37,7 @@ public sealed class KnnGraph
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         if (vectors.Count == 0)
-            return new KnnGraph([], k, vectors);
+            return new KnnGraph([], k, i => vectors[i]);
         var rows = new VectorRows(vectors[0].Length, int8);
         for (int i = 0; i < vectors.Count; i++)
         {
@@ -43,26 +46,37 @@ public sealed class KnnGraph
                     $"Face {i} has {vectors[i].Length} dimensions; the first has {rows.Dimension}.", nameof(vectors));
             rows.Set(i, vectors[i]);
         }
-        var neighbours = new (int, float)[vectors.Count][];
-        for (int start = 0; start < vectors.Count; start += QueryBatch)
+        return new KnnGraph(Nearest(rows, 0, rows.Count, k, progress), k, i => vectors[i]);
+    }
+
+    /// <summary>The graph of the rows a store already holds (no copy of the vectors).</summary>
+    internal static KnnGraph Build(VectorRows rows, int k, Action<int>? progress = null) =>
+        new(Nearest(rows, 0, rows.Count, k, progress), k, rows.Row);
+
+    /// <summary>The <paramref name="k"/> nearest other rows of rows <paramref name="from"/> to <paramref name="to"/>,
+    /// queries <see cref="QueryBatch"/> at a time.</summary>
+    internal static (int Face, float Score)[][] Nearest(VectorRows rows, int from, int to, int k, Action<int>? progress = null)
+    {
+        var neighbours = new (int, float)[to - from][];
+        for (int start = from; start < to; start += QueryBatch)
         {
-            int count = Math.Min(QueryBatch, vectors.Count - start);
+            int count = Math.Min(QueryBatch, to - start);
             var batch = new float[count][];
             for (int i = 0; i < count; i++)
-                batch[i] = vectors[start + i];
+                batch[i] = rows.Row(start + i).ToArray();
             // k + 1: a face finds itself first (or a copy of itself), and is left out.
             var best = rows.Best(batch, k + 1);
             for (int i = 0; i < count; i++)
             {
                 int self = start + i;
-                neighbours[self] = best[i].Where(b => b.Row != self).Take(k).Select(b => (b.Row, b.Score)).ToArray();
+                neighbours[self - from] = best[i].Where(b => b.Row != self).Take(k).Select(b => (b.Row, b.Score)).ToArray();
             }
-            progress?.Invoke(start + count);
+            progress?.Invoke(start + count - from);
         }
-        return new KnnGraph(neighbours, k, vectors);
+        return neighbours;
     }
 
     /// <summary>A graph from given neighbour lists (tests, and the Matcher's incremental updates).</summary>
-    public static KnnGraph FromLists(IReadOnlyList<(int Face, float Score)[]> neighbours, int k, IReadOnlyList<float[]>? vectors = null) =>
-        new(neighbours, k, vectors);
+    public static KnnGraph FromLists(IReadOnlyList<(int Face, float Score)[]> neighbours, int k, VectorOf? vector = null) =>
+        new(neighbours, k, vector);
 }
