@@ -238,9 +238,15 @@ public sealed class IncrementalClusteringTests
         Assert.Equal(first[0], later[0]);
         Assert.DoesNotContain(later[1], first);
         Assert.Equal(later[1], later[2]); // a poor face may join a group; it only may not start one
-        var poor = clustering.Add([FacesOf(Direction(random), 1, random)[0]], [0.2f]);
+        var d = Direction(random);
+        var poor = clustering.Add([FacesOf(d, 1, random)[0]], [0.2f]);
         Assert.Equal(FaceClustering.Unassigned, poor[0]);
-        Assert.Equal(3, clustering.GroupCount);
+        Assert.Equal((3, 1), (clustering.GroupCount, clustering.WaitingCount));
+
+        // The first good photo of that person arrives: the waiting face joins its group.
+        var good = clustering.Add([FacesOf(d, 1, random)[0]], [0.9f]);
+        Assert.Equal(good[0], clustering.Groups[clustering.Count - 2]);
+        Assert.Equal((4, 0), (clustering.GroupCount, clustering.WaitingCount));
     }
 
     [Fact]

@@ -6,8 +6,9 @@ namespace FaceMesh.Matching.Clustering;
 /// <summary>
 /// People kept up to date as faces arrive, by the rule average linkage merges by: a new face joins the group, among
 /// those of its nearest faces above the edge threshold, whose mean cosine to it (ΣG·v / |G|) is highest, if that
-/// reaches the linkage threshold; otherwise it starts a group, or waits when it is below the quality gate (it may
-/// join later, at a re-clustering). <see cref="Recluster"/> runs average linkage over every face again: it repairs
+/// reaches the linkage threshold; otherwise it starts a group, or waits when it is below the quality gate. Waiting
+/// faces are tried again after every batch, so a face that came before its person's first good photo joins once that
+/// photo arrives (or at a re-clustering). <see cref="Recluster"/> runs average linkage over every face again: it repairs
 /// the groups with what arrived since (merges the new faces support) and keeps the corrections it is given.
 /// The vectors are held once, in the store's own rows (int8 scan re-ranked with floats, or floats).
 /// Not thread-safe: the Matcher holds one writer per gallery.
@@ -18,6 +19,7 @@ public sealed class IncrementalClustering(int dimension, ClusteringOptions optio
     private readonly List<float> _quality = [];
     private readonly List<int> _group = [];
     private readonly Dictionary<int, (float[] Sum, int Size)> _groups = [];
+    private readonly SortedSet<int> _waiting = [];
     private int _nextGroup;
 
     public int Count => _rows.Count;
@@ -26,6 +28,9 @@ public sealed class IncrementalClustering(int dimension, ClusteringOptions optio
     public IReadOnlyList<int> Groups => _group;
 
     public int GroupCount => _groups.Count;
+
+    /// <summary>Faces below the quality gate with no grouped face near enough yet.</summary>
+    public int WaitingCount => _waiting.Count;
 
     /// <summary>Bytes per face: the vectors (floats and the int8 copy), its group, its quality; the groups' sums come on top.</summary>
     public int BytesPerFace => _rows.BytesPerRow + 2 * sizeof(int);
@@ -47,9 +52,23 @@ public sealed class IncrementalClustering(int dimension, ClusteringOptions optio
         // face may join a group that an earlier face of the same batch started.
         var near = KnnGraph.Nearest(_rows, first, _rows.Count, options.K);
         var result = new int[vectors.Count];
+        var waitedBefore = _waiting.ToArray();
         for (int i = 0; i < vectors.Count; i++)
             result[i] = Place(first + i, near[i]);
+        RetryWaiting(waitedBefore);
         return result;
+    }
+
+    /// <summary>Faces that waited before this batch, placed again against what is grouped now.</summary>
+    private void RetryWaiting(int[] faces)
+    {
+        foreach (var chunk in faces.Chunk(KnnGraph.QueryBatch))
+        {
+            var queries = chunk.Select(f => _rows.Row(f).ToArray()).ToArray();
+            var best = _rows.Best(queries, options.K + 1);
+            for (int i = 0; i < chunk.Length; i++)
+                Place(chunk[i], best[i].Where(b => b.Row != chunk[i]).Select(b => (b.Row, b.Score)).ToArray());
+        }
     }
 
     private int Place(int face, (int Face, float Score)[] neighbours)
@@ -73,11 +92,14 @@ public sealed class IncrementalClustering(int dimension, ClusteringOptions optio
             Join(face, best);
         else if (_quality[face] >= options.MinQuality)
             Join(face, _nextGroup++);
+        else
+            _waiting.Add(face);
         return _group[face];
     }
 
     private void Join(int face, int group)
     {
+        _waiting.Remove(face);
         if (!_groups.TryGetValue(group, out var g))
             g = (new float[dimension], 0);
         TensorPrimitives.Add(g.Sum, _rows.Row(face), g.Sum);
@@ -91,6 +113,7 @@ public sealed class IncrementalClustering(int dimension, ClusteringOptions optio
         var graph = KnnGraph.Build(_rows, options.K, progress);
         var labels = FaceClustering.Cluster(graph, options with { Method = ClusteringMethod.AverageLinkage }, _quality, constraints);
         _groups.Clear();
+        _waiting.Clear();
         _nextGroup = 0;
         for (int face = 0; face < labels.Length; face++)
         {
@@ -99,6 +122,10 @@ public sealed class IncrementalClustering(int dimension, ClusteringOptions optio
             {
                 Join(face, labels[face]);
                 _nextGroup = Math.Max(_nextGroup, labels[face] + 1);
+            }
+            else
+            {
+                _waiting.Add(face);
             }
         }
     }
