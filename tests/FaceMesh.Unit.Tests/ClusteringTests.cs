@@ -1,8 +1,18 @@
 using FaceMesh.Evaluation;
 using FaceMesh.Matching.Clustering;
 using Xunit;
+using static FaceMesh.UnitTests.TestVectors;
 
 namespace FaceMesh.UnitTests;
+
+internal static class TestVectors
+{
+    public static float[] Normalised(float[] v)
+    {
+        float n = MathF.Sqrt(v.Sum(x => x * x));
+        return v.Select(x => x / n).ToArray();
+    }
+}
 
 public sealed class ClusteringMetricsTests
 {
@@ -47,22 +57,17 @@ public sealed class FaceClusteringTests
     private static (float[][] Vectors, int[] Truth) People(int people, int each, int seed = 3, int dimension = 128)
     {
         var random = new Random(seed);
-        float[] Unit(float[] v)
-        {
-            float n = MathF.Sqrt(v.Sum(x => x * x));
-            return v.Select(x => x / n).ToArray();
-        }
         float Normal() => (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
         float[] Gaussian() => Enumerable.Range(0, dimension).Select(_ => Normal()).ToArray();
         var vectors = new List<float[]>();
         var truth = new List<int>();
         for (int p = 0; p < people; p++)
         {
-            var centre = Unit(Gaussian());
+            var centre = Normalised(Gaussian());
             for (int i = 0; i < each; i++)
             {
-                var noise = Unit(Gaussian());
-                vectors.Add(Unit(centre.Zip(noise, (c, e) => c + 0.45f * e).ToArray()));
+                var noise = Normalised(Gaussian());
+                vectors.Add(Normalised(centre.Zip(noise, (c, e) => c + 0.45f * e).ToArray()));
                 truth.Add(p);
             }
         }
@@ -185,14 +190,10 @@ public sealed class AverageLinkageTests
         // Two people and a chain of faces between them, each face near the next: single links join everything,
         // the mean over every pair of faces does not.
         var random = new Random(5);
-        float[] Unit(float[] v)
-        {
-            float n = MathF.Sqrt(v.Sum(x => x * x));
-            return v.Select(x => x / n).ToArray();
-        }
-        var a = Unit(Enumerable.Range(0, 64).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray());
-        var b = Unit(Enumerable.Range(0, 64).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray());
-        var chain = Enumerable.Range(0, 11).Select(i => Unit(a.Zip(b, (x, y) => (1 - i / 10f) * x + i / 10f * y).ToArray())).ToArray();
+        var a = Normalised(Enumerable.Range(0, 64).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray());
+        var b = Normalised(Enumerable.Range(0, 64).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray());
+        var chain = Enumerable.Range(0, 11)
+            .Select(i => Normalised(a.Zip(b, (x, y) => (1 - i / 10f) * x + i / 10f * y).ToArray())).ToArray();
         var graph = KnnGraph.Build(chain, 4);
         var options = new ClusteringOptions { EdgeThreshold = 0.9f, LinkageThreshold = 0.9f, K = 4, MinQuality = 0 };
         Assert.Single(FaceClustering.Cluster(graph, options with { Method = ClusteringMethod.MutualKnn }).Distinct());
@@ -206,21 +207,16 @@ public sealed class IncrementalClusteringTests
 {
     private static readonly ClusteringOptions Options = new() { EdgeThreshold = 0.6f, LinkageThreshold = 0.6f, K = 10, MinQuality = 0.5f };
 
-    private static float[] Unit(float[] v)
-    {
-        float n = MathF.Sqrt(v.Sum(x => x * x));
-        return v.Select(x => x / n).ToArray();
-    }
-
     /// <summary>Faces around <paramref name="centre"/> at a cosine of about 0.9 to it.</summary>
     private static float[][] FacesOf(float[] centre, int count, Random random) =>
         Enumerable.Range(0, count)
-            .Select(_ => Unit(centre.Zip(Unit(Enumerable.Range(0, centre.Length).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray()),
+            .Select(_ => Normalised(centre.Zip(
+                Normalised(Enumerable.Range(0, centre.Length).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray()),
                 (c, e) => c + 0.45f * e).ToArray()))
             .ToArray();
 
     private static float[] Direction(Random random) =>
-        Unit(Enumerable.Range(0, 128).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray());
+        Normalised(Enumerable.Range(0, 128).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray());
 
     [Fact]
     public void A_face_joins_its_persons_group_as_it_arrives_or_starts_one()

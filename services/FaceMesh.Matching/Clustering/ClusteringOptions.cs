@@ -95,4 +95,16 @@ public sealed record ClusterConstraints
 
     /// <summary>Pairs of face indexes that must end in different groups.</summary>
     public IReadOnlyCollection<(int A, int B)> CannotLinks { get; init; } = [];
+
+    /// <summary>Per face of <paramref name="count"/>, the faces it must stay apart from (null: none).</summary>
+    internal List<int>?[] CannotLinksByFace(int count)
+    {
+        var apart = new List<int>?[count];
+        foreach (var (a, b) in CannotLinks)
+        {
+            (apart[a] ??= []).Add(b);
+            (apart[b] ??= []).Add(a);
+        }
+        return apart;
+    }
 }

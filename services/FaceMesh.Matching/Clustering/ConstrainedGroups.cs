@@ -15,12 +15,7 @@ internal sealed class ConstrainedGroups
     {
         _parent = Enumerable.Range(0, count).ToArray();
         _pin = new string?[count];
-        _cannot = new List<int>?[count];
-        foreach (var (a, b) in constraints.CannotLinks)
-        {
-            (_cannot[a] ??= []).Add(b);
-            (_cannot[b] ??= []).Add(a);
-        }
+        _cannot = constraints.CannotLinksByFace(count);
         var firstOfPerson = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (face, person) in constraints.Pinned.OrderBy(p => p.Key))
         {

@@ -72,8 +72,7 @@ public static class FaceClustering
     /// </summary>
     private static int[] AverageLinkage(KnnGraph graph, ClusteringOptions options, bool[] good, ClusterConstraints constraints)
     {
-        var vector = graph.Vector
-            ?? throw new ArgumentException("Average linkage needs the faces' vectors: build the graph with KnnGraph.Build.");
+        var vector = graph.Vector;
         int n = graph.Count;
         var sums = new float[n][];
         var sizes = new int[n];
@@ -171,12 +170,7 @@ public static class FaceClustering
         var pinLabel = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (face, person) in constraints.Pinned.OrderBy(p => p.Key))
             labels[face] = pinLabel.TryGetValue(person, out int l) ? l : pinLabel[person] = face;
-        var cannot = new List<int>[n];
-        foreach (var (a, b) in constraints.CannotLinks)
-        {
-            (cannot[a] ??= []).Add(b);
-            (cannot[b] ??= []).Add(a);
-        }
+        var cannot = constraints.CannotLinksByFace(n);
         var order = Enumerable.Range(0, n).ToArray();
         new Random(17).Shuffle(order);
         var weight = new Dictionary<int, float>();
@@ -194,7 +188,7 @@ public static class FaceClustering
                 float bestWeight = weight.GetValueOrDefault(best);
                 foreach (var (label, w) in weight)
                     if (w > bestWeight || w == bestWeight && label < best)
-                        if (cannot[i] is null || cannot[i].All(o => labels[o] != label))
+                        if (cannot[i] is not { } apart || apart.All(o => labels[o] != label))
                             (best, bestWeight) = (label, w);
                 if (best != labels[i])
                 {
@@ -254,7 +248,7 @@ public static class FaceClustering
     /// unless a cannot-link forbids it.</summary>
     private static void AttachWaiting(KnnGraph graph, ClusteringOptions options, bool[] good, int[] labels, ClusterConstraints constraints)
     {
-        var cannot = constraints.CannotLinks.SelectMany(c => new[] { (c.A, c.B), (c.B, c.A) }).ToLookup(c => c.Item1, c => c.Item2);
+        var cannot = constraints.CannotLinksByFace(graph.Count);
         for (int i = 0; i < graph.Count; i++)
         {
             if (good[i])
@@ -263,7 +257,7 @@ public static class FaceClustering
             {
                 if (score < options.EdgeThreshold)
                     break;
-                if (good[j] && labels[j] != Unassigned && cannot[i].All(o => labels[o] != labels[j]))
+                if (good[j] && labels[j] != Unassigned && (cannot[i] is not { } apart || apart.All(o => labels[o] != labels[j])))
                 {
                     labels[i] = labels[j];
                     break;

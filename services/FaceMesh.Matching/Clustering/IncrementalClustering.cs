@@ -50,7 +50,7 @@ public sealed class IncrementalClustering(int dimension, ClusteringOptions optio
         }
         // The neighbours of every new face, among the old faces and the new; the new ones are grouped in order, so a
         // face may join a group that an earlier face of the same batch started.
-        var near = KnnGraph.Nearest(_rows, first, _rows.Count, options.K);
+        var near = KnnGraph.Nearest(_rows, Enumerable.Range(first, vectors.Count).ToArray(), options.K);
         var result = new int[vectors.Count];
         var waitedBefore = _waiting.ToArray();
         for (int i = 0; i < vectors.Count; i++)
@@ -62,13 +62,9 @@ public sealed class IncrementalClustering(int dimension, ClusteringOptions optio
     /// <summary>Faces that waited before this batch, placed again against what is grouped now.</summary>
     private void RetryWaiting(int[] faces)
     {
-        foreach (var chunk in faces.Chunk(KnnGraph.QueryBatch))
-        {
-            var queries = chunk.Select(f => _rows.Row(f).ToArray()).ToArray();
-            var best = _rows.Best(queries, options.K + 1);
-            for (int i = 0; i < chunk.Length; i++)
-                Place(chunk[i], best[i].Where(b => b.Row != chunk[i]).Select(b => (b.Row, b.Score)).ToArray());
-        }
+        var near = KnnGraph.Nearest(_rows, faces, options.K);
+        for (int i = 0; i < faces.Length; i++)
+            Place(faces[i], near[i]);
     }
 
     private int Place(int face, (int Face, float Score)[] neighbours)

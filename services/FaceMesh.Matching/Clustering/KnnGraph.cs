@@ -12,7 +12,7 @@ public sealed class KnnGraph
     /// <summary>Queries per pass over the rows.</summary>
     public const int QueryBatch = 64;
 
-    private KnnGraph(IReadOnlyList<(int Face, float Score)[]> neighbours, int k, VectorOf? vector)
+    private KnnGraph(IReadOnlyList<(int Face, float Score)[]> neighbours, int k, VectorOf vector)
     {
         Neighbours = neighbours;
         K = k;
@@ -22,8 +22,8 @@ public sealed class KnnGraph
     /// <summary>A face's unit vector.</summary>
     public delegate ReadOnlySpan<float> VectorOf(int face);
 
-    /// <summary>The faces' unit vectors (null for a graph made from lists alone): average linkage needs them.</summary>
-    public VectorOf? Vector { get; }
+    /// <summary>The faces' unit vectors (average linkage sums them).</summary>
+    public VectorOf Vector { get; }
 
     /// <summary>Per face, its <see cref="K"/> nearest other faces (fewer when there are fewer), best first.</summary>
     public IReadOnlyList<(int Face, float Score)[]> Neighbours { get; }
@@ -46,37 +46,34 @@ public sealed class KnnGraph
                     $"Face {i} has {vectors[i].Length} dimensions; the first has {rows.Dimension}.", nameof(vectors));
             rows.Set(i, vectors[i]);
         }
-        return new KnnGraph(Nearest(rows, 0, rows.Count, k, progress), k, i => vectors[i]);
+        return new KnnGraph(Nearest(rows, Enumerable.Range(0, rows.Count).ToArray(), k, progress), k, i => vectors[i]);
     }
 
     /// <summary>The graph of the rows a store already holds (no copy of the vectors).</summary>
     internal static KnnGraph Build(VectorRows rows, int k, Action<int>? progress = null) =>
-        new(Nearest(rows, 0, rows.Count, k, progress), k, rows.Row);
+        new(Nearest(rows, Enumerable.Range(0, rows.Count).ToArray(), k, progress), k, rows.Row);
 
-    /// <summary>The <paramref name="k"/> nearest other rows of rows <paramref name="from"/> to <paramref name="to"/>,
+    /// <summary>The <paramref name="k"/> nearest other rows of each of <paramref name="faces"/>, in their order,
     /// queries <see cref="QueryBatch"/> at a time.</summary>
-    internal static (int Face, float Score)[][] Nearest(VectorRows rows, int from, int to, int k, Action<int>? progress = null)
+    internal static (int Face, float Score)[][] Nearest(VectorRows rows, int[] faces, int k, Action<int>? progress = null)
     {
-        var neighbours = new (int, float)[to - from][];
-        for (int start = from; start < to; start += QueryBatch)
+        var neighbours = new (int, float)[faces.Length][];
+        for (int start = 0; start < faces.Length; start += QueryBatch)
         {
-            int count = Math.Min(QueryBatch, to - start);
+            int count = Math.Min(QueryBatch, faces.Length - start);
             var batch = new float[count][];
             for (int i = 0; i < count; i++)
-                batch[i] = rows.Row(start + i).ToArray();
+                batch[i] = rows.Row(faces[start + i]).ToArray();
             // k + 1: a face finds itself first (or a copy of itself), and is left out.
             var best = rows.Best(batch, k + 1);
             for (int i = 0; i < count; i++)
             {
-                int self = start + i;
-                neighbours[self - from] = best[i].Where(b => b.Row != self).Take(k).Select(b => (b.Row, b.Score)).ToArray();
+                int self = faces[start + i];
+                neighbours[start + i] = best[i].Where(b => b.Row != self).Take(k).Select(b => (b.Row, b.Score)).ToArray();
             }
-            progress?.Invoke(start + count - from);
+            progress?.Invoke(start + count);
         }
         return neighbours;
     }
 
-    /// <summary>A graph from given neighbour lists (tests, and the Matcher's incremental updates).</summary>
-    public static KnnGraph FromLists(IReadOnlyList<(int Face, float Score)[]> neighbours, int k, VectorOf? vector = null) =>
-        new(neighbours, k, vector);
 }

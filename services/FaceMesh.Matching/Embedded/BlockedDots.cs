@@ -9,7 +9,8 @@ namespace FaceMesh.Matching.Embedded;
 /// The products of a group of <see cref="Queries"/> queries with a chunk of rows, as a small matrix product: three
 /// rows at a time are held against the four queries in twelve accumulators, so each load of a row's values serves
 /// four products and each load of a query's three (the way BLAS kernels block a matrix product in registers).
-/// Results are laid out query by query: <c>result[g * rows + r]</c>.
+/// Results are laid out query by query: <c>result[g * rows + r]</c>. Compiled fully optimised at once: a kernel left
+/// at the JIT's first tier (while other code keeps being compiled) runs its vector calls unexpanded, many times slower.
 /// </summary>
 internal static class BlockedDots
 {
@@ -17,6 +18,7 @@ internal static class BlockedDots
     private const int Rows = 3;
 
     /// <summary>Float dot products; <paramref name="dimension"/> a multiple of 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Floats(IReadOnlyList<float[]> queries, int first, ReadOnlySpan<float> rows, int dimension, Span<float> result)
     {
         int count = rows.Length / dimension, r = 0;
@@ -67,6 +69,7 @@ internal static class BlockedDots
 
     /// <summary>Σ u·c per query and row, u the query's bytes shifted by 128 and c the row's int8 codes (AVX-VNNI);
     /// <paramref name="dimension"/> a multiple of 32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ShiftedBytes(byte[][] queries, ReadOnlySpan<sbyte> rows, int dimension, Span<int> result)
     {
         int count = rows.Length / dimension, r = 0;

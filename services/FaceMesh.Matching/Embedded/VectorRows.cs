@@ -177,6 +177,7 @@ internal sealed class VectorRows(int dimension, bool quantized)
         return merged;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FloatScan(IReadOnlyList<float[]> queries, int from, int to, TopRows[] tops)
     {
         // A chunk of rows stays in the cache while every query of the batch passes over it; four queries at a time
@@ -222,6 +223,7 @@ internal sealed class VectorRows(int dimension, bool quantized)
         return new EncodedQuery(shifted, signed, scale);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CodeScan(EncodedQuery[] queries, int from, int to, TopRows[] tops)
     {
         var dots = new int[QueryGroup * ChunkRows];

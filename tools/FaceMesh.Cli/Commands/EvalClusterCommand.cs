@@ -146,12 +146,12 @@ public sealed class EvalClusterCommand : Command<EvalClusterCommand.Settings>
         var graph = KnnGraph.Build(vectors, options.K);
         var labels = FaceClustering.Cluster(graph, options, quality);
         double seconds = clock.Elapsed.TotalSeconds;
+        var scores = ClusteringMetrics.Score(labels, truth);
 
-        var methods = new SortedDictionary<string, ClusteringScores>(StringComparer.Ordinal);
-        foreach (var method in Enum.GetValues<ClusteringMethod>())
+        var methods = new SortedDictionary<string, ClusteringScores>(StringComparer.Ordinal) { [Name(options.Method)] = scores };
+        foreach (var method in Enum.GetValues<ClusteringMethod>().Where(m => m != options.Method))
             methods[Name(method)] = ClusteringMetrics.Score(
                 FaceClustering.Cluster(graph, options with { Method = method }, quality), truth);
-        var scores = ClusteringMetrics.Score(labels, truth);
         var incremental = Incrementally(vectors, quality, truth, options);
         var baseline = methods[Name(ClusteringMethod.DensityRule)];
 
