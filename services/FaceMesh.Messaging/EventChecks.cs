@@ -17,21 +17,28 @@ public static class EventChecks
     {
         Names(e.Tenant, e.Gallery, e.SubjectId);
         Name(e.FaceId, "face id");
-        Name(e.ModelId, "model id");
-        if (e.Embedding is null || e.Embedding.Length is 0 or > MaxDimension)
-            throw new InvalidEventException($"FaceEnrolled {Safe(e.FaceId)}: the embedding has {e.Embedding?.Length ?? 0} values; 1 to {MaxDimension} are accepted.");
+        Face($"FaceEnrolled {Safe(e.FaceId)}", e.ModelId, e.Embedding, e.Quality);
+    }
+
+    /// <summary>A face's model id, embedding (finite, unit length, of a sane size) and quality (in [0, 1]).</summary>
+    public static void Face(string what, string? modelId, IReadOnlyList<float>? embedding, float quality)
+    {
+        Name(modelId, "model id");
+        if (embedding is null || embedding.Count is 0 or > MaxDimension)
+            throw new InvalidEventException($"{what}: the embedding has {embedding?.Count ?? 0} values; 1 to {MaxDimension} are accepted.");
         double norm = 0;
-        for (int i = 0; i < e.Embedding.Length; i++)
+        for (int i = 0; i < embedding.Count; i++)
         {
-            float v = e.Embedding[i];
+            float v = embedding[i];
             if (!float.IsFinite(v))
-                throw new InvalidEventException($"FaceEnrolled {Safe(e.FaceId)}: embedding value {i} is {v}; every value must be finite.");
+                throw new InvalidEventException($"{what}: embedding value {i} is {v}; every value must be finite.");
             norm += (double)v * v;
         }
         if (Math.Abs(Math.Sqrt(norm) - 1) > 1e-3)
-            throw new InvalidEventException($"FaceEnrolled {Safe(e.FaceId)}: the embedding's length is {Math.Sqrt(norm):G4}; FaceMesh embeddings are unit vectors.");
-        if (!float.IsFinite(e.Quality) || e.Quality < 0 || e.Quality > 1)
-            throw new InvalidEventException($"FaceEnrolled {Safe(e.FaceId)}: quality {e.Quality} is not in [0, 1].");
+            throw new InvalidEventException(
+                $"{what}: the embedding's length is {Math.Sqrt(norm):G4}; FaceMesh embeddings are unit vectors.");
+        if (!float.IsFinite(quality) || quality < 0 || quality > 1)
+            throw new InvalidEventException($"{what}: quality {quality} is not in [0, 1].");
     }
 
     public static void Check(SubjectDeleted e) => Names(e.Tenant, e.Gallery, e.SubjectId);
@@ -43,7 +50,7 @@ public static class EventChecks
         Name(subject, "subject");
     }
 
-    private static void Name(string? value, string what)
+    public static void Name(string? value, string what)
     {
         if (string.IsNullOrWhiteSpace(value))
             throw new InvalidEventException($"The event has no {what}.");
@@ -54,7 +61,7 @@ public static class EventChecks
                 throw new InvalidEventException($"The event's {what} contains the control character U+{(int)c:X4}.");
     }
 
-    private static string Safe(string? value) => value is null ? "(no id)" : value.Length > 64 ? value[..64] + "…" : value;
+    public static string Safe(string? value) => value is null ? "(no id)" : value.Length > 64 ? value[..64] + "…" : value;
 }
 
 /// <summary>A malformed event: it goes to the error queue without retries.</summary>

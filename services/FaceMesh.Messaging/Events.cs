@@ -32,3 +32,18 @@ public sealed record SubjectDeleted
     public required string SubjectId { get; init; }
     public DateTimeOffset DeletedAt { get; init; }
 }
+
+/// <summary>
+/// A change to a gallery's people (added faces, or a correction: merge, move, "not this person", name, delete,
+/// regroup). <see cref="Change"/> is the internal contract's <c>PeopleChange</c> message (matcher.proto), serialised:
+/// the change's fields are versioned there, the envelope here. The Matcher applies a change id once.
+/// </summary>
+[MessageUrn("facemesh.v1:people-changed", useDefaultPrefix: false)]
+public sealed record PeopleChanged
+{
+    public required string Tenant { get; init; }
+    public required string Gallery { get; init; }
+    public required string ChangeId { get; init; }
+    public required byte[] Change { get; init; }
+    public DateTimeOffset ChangedAt { get; init; }
+}

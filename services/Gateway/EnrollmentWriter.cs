@@ -1,4 +1,5 @@
 using FaceMesh.Contracts.V1;
+using Google.Protobuf;
 using FaceMesh.Messaging;
 using FaceMesh.Messaging.V1;
 using Grpc.Core;
@@ -58,6 +59,41 @@ public sealed class EnrollmentWriter(
             throw new RpcException(new Status(StatusCode.DeadlineExceeded,
                 $"The deletion of subject '{subjectId}' is queued but was not applied before the deadline; it will be. Check with GetSubject."));
         return stored.FaceIds.Count;
+    }
+
+    /// <summary>
+    /// Changes a gallery's people: without a bus through the Matcher's ChangePeople, applied when it returns; with one, checked
+    /// by the Matcher first (a refusal comes back at once), published as <see cref="PeopleChanged"/>, and, when
+    /// <paramref name="wait"/>, awaited until the Matcher applied it. Returns what applying it answered, or null when it is
+    /// accepted but not yet applied (not waited for, or not applied by the deadline).
+    /// </summary>
+    public async Task<PeopleChangeResponse?> ChangePeople(PeopleChange change, bool wait, CallOptions call)
+    {
+        change.ChangeId = Guid.NewGuid().ToString("N");
+        change.AtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        if (_bus is null)
+            return await matcher.ChangePeopleAsync(change, call);
+        await matcher.CheckPeopleChangeAsync(change, call);
+        await Publish([new PeopleChanged
+        {
+            Tenant = change.Gallery.Tenant, Gallery = change.Gallery.Gallery, ChangeId = change.ChangeId,
+            Change = change.ToByteArray(), ChangedAt = DateTimeOffset.UtcNow,
+        }], "people change", call);
+        if (!wait)
+            return null;
+        var limit = DateTime.UtcNow.AddSeconds(gateway.Value.EnrollmentWaitSeconds);
+        var deadline = call.Deadline is { } d && d < limit ? d : limit;
+        var answer = await matcher.AwaitPeopleChangeAsync(new AwaitPeopleChangeRequest
+        {
+            Gallery = change.Gallery,
+            ChangeId = change.ChangeId
+        },
+            call.WithDeadline(deadline));
+        if (!answer.Done)
+            return null;
+        if (answer.Result.ErrorCode != 0)
+            throw new RpcException(new Status((StatusCode)answer.Result.ErrorCode, answer.Result.Error));
+        return answer.Result;
     }
 
     /// <summary>

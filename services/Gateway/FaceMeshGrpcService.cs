@@ -143,10 +143,18 @@ public sealed class FaceMeshGrpcService(
     /// A face id names the face of this photo enrolled as this subject in this gallery: a retried enrollment
     /// (after UNAVAILABLE or a lost answer) gives the same id and overwrites the same face.
     /// </summary>
-    private static string FaceId(GalleryRef gallery, string subjectId, ByteString photo, int faceIndex)
+    private static string FaceId(GalleryRef gallery, string subjectId, ByteString photo, int faceIndex) =>
+        HashId($"{gallery.Tenant}\n{gallery.Gallery}\n{subjectId}\n{faceIndex}\n", photo);
+
+    /// <summary>A people face id names the face of this photo (the caller's id and the bytes) in this gallery: a retried AddPhotos
+    /// gives the same ids.</summary>
+    private static string PeopleFaceId(GalleryRef gallery, string photoId, ByteString photo, int faceIndex) =>
+        HashId($"people\n{gallery.Tenant}\n{gallery.Gallery}\n{photoId}\n{faceIndex}\n", photo);
+
+    private static string HashId(string names, ByteString photo)
     {
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{gallery.Tenant}\n{gallery.Gallery}\n{subjectId}\n{faceIndex}\n"));
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes(names));
         hash.AppendData(photo.Span);
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..32];
     }
@@ -190,6 +198,183 @@ public sealed class FaceMeshGrpcService(
         var response = new DetectResponse { ImageWidth = detected.ImageWidth, ImageHeight = detected.ImageHeight };
         response.Faces.Add(detected.Faces);
         return response;
+    }
+
+    // People: the Gateway detects and embeds, the Matcher groups (services/Matcher/People). Each correction is one
+    // PeopleChange, applied before the call returns, whether it travels as an event or not.
+
+    public override async Task<AddPhotosResponse> AddPhotos(AddPhotosRequest request, ServerCallContext context)
+    {
+        var call = Call(context);
+        RequestChecks.Check(request, _options);
+        var gallery = Gallery(context, request.Gallery);
+        var found = new List<(int Photo, int Index, Contracts.V1.Face Face)>();
+        for (int p = 0; p < request.Photos.Count; p++)
+        {
+            if (request.Photos[p].Image is null)
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"photos[{p}].image is missing: send the photo's bytes."));
+            var detected = await detector.DetectAsync(new DetectFacesRequest { Image = request.Photos[p].Image, IncludeCrops = true },
+                call);
+            found.AddRange(detected.Faces.Select((face, i) => (p, i, face)));
+        }
+        var response = new AddPhotosResponse { Grouped = true };
+        response.Photos.Add(request.Photos.Select(p => new AddedPhoto { PhotoId = p.PhotoId }));
+        if (found.Count == 0)
+            return response; // photos without a face: nothing to group
+        var embeddings = await EmbedInBatches(found.Select(f => f.Face).ToArray(), call);
+        var (_, threshold, model) = await thresholds.ForAsync(_options.PeopleFar, _options.PeopleFar, call, embeddings[0].ModelId);
+        response.ModelId = model;
+        var add = new AddPeopleFaces { EdgeThreshold = threshold, LinkageThreshold = threshold };
+        for (int i = 0; i < found.Count; i++)
+        {
+            var (p, index, face) = found[i];
+            var photo = request.Photos[p];
+            string faceId = PeopleFaceId(gallery, photo.PhotoId, photo.Image.Content, index);
+            add.Faces.Add(new PeopleFace
+            {
+                FaceId = faceId, PhotoId = photo.PhotoId, Box = face.Box, Quality = face.Quality.Overall,
+                Embedding = embeddings[i]
+            });
+            response.Photos[p].Faces.Add(new PhotoFace { FaceId = faceId, Face = WithoutCrop(face) });
+        }
+        var applied = await enrollment.ChangePeople(new PeopleChange { Gallery = gallery, Add = add }, request.WaitUntilGrouped
+            || !enrollment.UsesBus, call);
+        response.Grouped = applied is not null;
+        if (response.Grouped)
+            foreach (var photo in response.Photos.Where(p => p.Faces.Count > 0))
+            {
+                var people = await matcher.FindPhotoPeopleAsync(new FindPhotoPeopleRequest { Gallery = gallery, PhotoId = photo.PhotoId },
+                    call);
+                var personOf = people.Faces.ToDictionary(f => f.FaceId, f => f.PersonId);
+                foreach (var face in photo.Faces)
+                    face.PersonId = personOf.GetValueOrDefault(face.FaceId, "");
+            }
+        return response;
+    }
+
+    public override async Task<ListPeopleResponse> ListPeople(ListPeopleRequest request, ServerCallContext context)
+    {
+        RequestChecks.Check(request, _options);
+        return await matcher.PagePeopleAsync(new PagePeopleRequest
+        {
+            Gallery = Gallery(context, request.Gallery), PageSize = request.PageSize, PageToken = request.PageToken,
+            IncludeSingleFaces = request.IncludeSingleFaces,
+        }, Call(context));
+    }
+
+    public override async Task<Person> GetPerson(GetPersonRequest request, ServerCallContext context)
+    {
+        RequestChecks.Check(request, _options);
+        return await matcher.FindPersonAsync(new FindPersonRequest
+        {
+            Gallery = Gallery(context, request.Gallery),
+            PersonId = request.PersonId
+        }, Call(context));
+    }
+
+    public override async Task<PhotoPeople> GetPhotoPeople(GetPhotoPeopleRequest request, ServerCallContext context)
+    {
+        RequestChecks.Check(request, _options);
+        return await matcher.FindPhotoPeopleAsync(new FindPhotoPeopleRequest
+        {
+            Gallery = Gallery(context, request.Gallery),
+            PhotoId = request.PhotoId
+        }, Call(context));
+    }
+
+    public override Task<Person> MergePeople(MergePeopleRequest request, ServerCallContext context)
+    {
+        RequestChecks.Check(request, _options);
+        var change = new PeopleChange
+        {
+            Gallery = Gallery(context, request.Gallery),
+            Merge = new MergePeopleChange { PersonId = request.PersonId }
+        };
+        change.Merge.OtherPersonIds.Add(request.OtherPersonIds);
+        return Correct(change, "merge", Call(context));
+    }
+
+    public override Task<Person> MoveFace(MoveFaceRequest request, ServerCallContext context)
+    {
+        RequestChecks.Check(request, _options);
+        return Correct(new PeopleChange
+        {
+            Gallery = Gallery(context, request.Gallery), Move = new MoveFaceChange { FaceId = request.FaceId, PersonId = request.PersonId },
+        }, "move", Call(context));
+    }
+
+    public override Task<Person> NotThisPerson(NotThisPersonRequest request, ServerCallContext context)
+    {
+        RequestChecks.Check(request, _options);
+        return Correct(new PeopleChange
+        {
+            Gallery = Gallery(context, request.Gallery), Reject = new RejectFaceChange
+            {
+                PersonId = request.PersonId,
+                FaceId = request.FaceId
+            },
+        }, "\"not this person\"", Call(context));
+    }
+
+    public override Task<Person> NamePerson(NamePersonRequest request, ServerCallContext context)
+    {
+        RequestChecks.Check(request, _options);
+        return Correct(new PeopleChange
+        {
+            Gallery = Gallery(context, request.Gallery), Name = new NamePersonChange
+            {
+                PersonId = request.PersonId,
+                SubjectId = request.SubjectId
+            },
+        }, "name", Call(context));
+    }
+
+    public override async Task<DeletePersonResponse> DeletePerson(DeletePersonRequest request, ServerCallContext context)
+    {
+        RequestChecks.Check(request, _options);
+        var change = new PeopleChange
+        {
+            Gallery = Gallery(context, request.Gallery),
+            Delete = new DeletePersonChange { PersonId = request.PersonId }
+        };
+        var applied = await Applied(change, "deletion", Call(context));
+        return new DeletePersonResponse { DeletedFaces = applied.DeletedFaces };
+    }
+
+    public override async Task<RegroupPeopleResponse> RegroupPeople(RegroupPeopleRequest request, ServerCallContext context)
+    {
+        RequestChecks.Check(request, _options);
+        var applied = await Applied(new PeopleChange { Gallery = Gallery(context, request.Gallery), Regroup = new() }, "regrouping",
+            Call(context));
+        return applied.Regrouped;
+    }
+
+    /// <summary>Applies a correction and answers with the person it leaves (one the face left may have no faces left).</summary>
+    private async Task<Person> Correct(PeopleChange change, string what, CallOptions call)
+    {
+        var applied = await Applied(change, what, call);
+        try
+        {
+            return await matcher.FindPersonAsync(new FindPersonRequest { Gallery = change.Gallery, PersonId = applied.PersonId }, call);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            return new Person { PersonId = applied.PersonId };
+        }
+    }
+
+    private async Task<PeopleChangeResponse> Applied(PeopleChange change, string what, CallOptions call) =>
+        await enrollment.ChangePeople(change, wait: true, call)
+        ?? throw new RpcException(new Status(StatusCode.DeadlineExceeded,
+            $"The {what} is queued but was not applied before the deadline; it will be. Check with ListPeople or GetPerson."));
+
+    /// <summary>The faces' embeddings, 64 faces per Embedder call (a crowd of photos would not fit in one message).</summary>
+    private async Task<IReadOnlyList<Contracts.V1.Embedding>> EmbedInBatches(IReadOnlyList<Contracts.V1.Face> faces, CallOptions call)
+    {
+        var all = new List<Contracts.V1.Embedding>(faces.Count);
+        foreach (var batch in faces.Chunk(64))
+            all.AddRange(await Embed(batch, call));
+        return all;
     }
 
     private async Task<Contracts.V1.Face?> PrimaryFace(Image? image, string field, CallOptions call)

@@ -36,6 +36,12 @@ public sealed class GatewayOptions
     public double DefaultFar { get; set; } = 1e-3;
 
     /// <summary>
+    /// People (AddPhotos): two faces may be grouped as one person only at or above the pack's threshold at this false-accept
+    /// rate, and two groups merge while their mean cosine reaches it (chosen on cfp-dev, tools/eval/README.md, People).
+    /// </summary>
+    public double PeopleFar { get; set; } = 1e-3;
+
+    /// <summary>
     /// Embed each face and its mirror image (more accurate, twice the embedder's work). Unset: as the model pack says
     /// (its thresholds were calibrated that way).
     /// </summary>

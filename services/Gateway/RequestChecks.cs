@@ -79,6 +79,59 @@ public static class RequestChecks
                 Name(r.Gallery, "gallery", options);
                 PageSize(r.PageSize, options);
                 break;
+            case AddPhotosRequest r:
+                Name(r.Gallery, "gallery", options);
+                if (r.Photos.Count == 0 || r.Photos.Count > options.MaxPhotosPerEnroll)
+                    throw Invalid($"{r.Photos.Count} photos; AddPhotos takes 1 to {options.MaxPhotosPerEnroll}.");
+                for (int i = 0; i < r.Photos.Count; i++)
+                    Name(r.Photos[i].PhotoId, $"photos[{i}].photo_id", options);
+                if (r.Photos.GroupBy(p => p.PhotoId).FirstOrDefault(g => g.Count() > 1) is { } twice)
+                    throw Invalid($"photo_id '{twice.Key}' is given {twice.Count()} times; each photo needs an id of its own.");
+                break;
+            case ListPeopleRequest r:
+                Name(r.Gallery, "gallery", options);
+                PageSize(r.PageSize, options);
+                break;
+            case GetPersonRequest r:
+                Name(r.Gallery, "gallery", options);
+                Name(r.PersonId, "person_id", options);
+                break;
+            case GetPhotoPeopleRequest r:
+                Name(r.Gallery, "gallery", options);
+                Name(r.PhotoId, "photo_id", options);
+                break;
+            case MergePeopleRequest r:
+                Name(r.Gallery, "gallery", options);
+                Name(r.PersonId, "person_id", options);
+                if (r.OtherPersonIds.Count == 0 || r.OtherPersonIds.Count > options.MaxPageSize)
+                    throw Invalid(
+                        $"other_person_ids has {r.OtherPersonIds.Count} ids; name 1 to {options.MaxPageSize} people to merge.");
+                foreach (var other in r.OtherPersonIds)
+                    Name(other, "other_person_ids", options);
+                break;
+            case MoveFaceRequest r:
+                Name(r.Gallery, "gallery", options);
+                Name(r.FaceId, "face_id", options);
+                if (r.PersonId.Length > 0)
+                    Name(r.PersonId, "person_id", options);
+                break;
+            case NotThisPersonRequest r:
+                Name(r.Gallery, "gallery", options);
+                Name(r.PersonId, "person_id", options);
+                Name(r.FaceId, "face_id", options);
+                break;
+            case NamePersonRequest r:
+                Name(r.Gallery, "gallery", options);
+                Name(r.PersonId, "person_id", options);
+                Name(r.SubjectId, "subject_id", options);
+                break;
+            case DeletePersonRequest r:
+                Name(r.Gallery, "gallery", options);
+                Name(r.PersonId, "person_id", options);
+                break;
+            case RegroupPeopleRequest r:
+                Name(r.Gallery, "gallery", options);
+                break;
         }
     }
 

@@ -1,6 +1,7 @@
 using FaceMesh.Matching;
 using FaceMesh.Messaging;
 using FaceMesh.Messaging.V1;
+using FaceMesh.Hosting;
 using MassTransit;
 
 namespace FaceMesh.Matcher;
@@ -44,5 +45,50 @@ public sealed class SubjectDeletedConsumer(GalleryWriter writer, StoreRetry retr
             throw;
         }
         metrics.Events.Add(1, new KeyValuePair<string, object?>("type", "subject_deleted"));
+    }
+}
+
+/// <summary>
+/// Applies a change to a gallery's people (<see cref="People.PeopleBook"/>), once per change id. A change that cannot be
+/// applied (the person was merged or deleted before it came) is acknowledged: its refusal is kept for the Gateway that
+/// waits on it, which passes it to its caller; retrying it could not make it right.
+/// </summary>
+public sealed class PeopleChangedConsumer(People.PeopleBook people, StoreRetry retry, MatcherMetrics metrics,
+    ILogger<PeopleChangedConsumer> log)
+    : IConsumer<PeopleChanged>
+{
+    public async Task Consume(ConsumeContext<PeopleChanged> context)
+    {
+        var e = context.Message;
+        Contracts.V1.PeopleChange change;
+        try
+        {
+            change = Contracts.V1.PeopleChange.Parser.ParseFrom(e.Change);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException error)
+        {
+            throw new InvalidEventException($"PeopleChanged {EventChecks.Safe(e.ChangeId)}: the change cannot be read ({error.Message}).");
+        }
+        if (change.Gallery?.Tenant != e.Tenant || change.Gallery?.Gallery != e.Gallery || change.ChangeId != e.ChangeId)
+            throw new InvalidEventException(
+                $"PeopleChanged {EventChecks.Safe(e.ChangeId)}: the envelope and the change name different galleries or ids.");
+        try
+        {
+            await retry.RunAsync("people_changed", cancellation => people.ApplyAsync(change, cancellation), context.CancellationToken);
+        }
+        catch (Exception error) when (People.PeopleBook.Refusal(error) is not null && error is not InvalidEventException)
+        {
+            log.LogWarning("People change {ChangeId} refused: {Reason}", EventChecks.Safe(e.ChangeId), LogText.Safe(error.Message, 500));
+            metrics.Failures.Add(1, new("type", "people_changed"), new("error", error.GetType().Name));
+            return;
+        }
+        catch (Exception error) when (error is not OperationCanceledException || !context.CancellationToken.IsCancellationRequested)
+        {
+            metrics.Failures.Add(1, new("type", "people_changed"), new("error", error.GetType().Name));
+            throw;
+        }
+        metrics.Events.Add(1, new KeyValuePair<string, object?>("type", "people_changed"));
+        if (e.ChangedAt != default)
+            metrics.Lag.Record(Math.Max(0, (DateTimeOffset.UtcNow - e.ChangedAt).TotalSeconds));
     }
 }

@@ -7,7 +7,8 @@ namespace FaceMesh.Matcher;
 
 /// <summary>Translates gRPC to the <see cref="IVectorStore"/> and the <see cref="GalleryWriter"/>; the store's exceptions become status
 /// codes in <see cref="FaceMesh.Hosting.ErrorStatusInterceptor"/> (the map is in <see cref="MatcherHost"/>).</summary>
-public sealed class MatcherGrpcService(IVectorStore store, GalleryWriter writer, GalleryChanges changes) : MatcherService.MatcherServiceBase
+public sealed class MatcherGrpcService(IVectorStore store, GalleryWriter writer, GalleryChanges changes, People.PeopleBook people)
+    : MatcherService.MatcherServiceBase
 {
     private const int MaxTopK = 100, DefaultPageSize = 100, MaxPageSize = 1000, MaxAwaitedFaces = 1000;
     private static readonly TimeSpan Recheck = TimeSpan.FromMilliseconds(50), MaxAwait = TimeSpan.FromSeconds(60);
@@ -92,9 +93,7 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryWriter writer,
 
     public override async Task<PageSubjectsResponse> PageSubjects(PageSubjectsRequest request, ServerCallContext context)
     {
-        int size = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
-        if (size is < 1 or > MaxPageSize)
-            throw new ArgumentException($"page_size is {request.PageSize}; it must be between 1 and {MaxPageSize} (0 for {DefaultPageSize}).");
+        int size = PageSize(request.PageSize);
         var key = Key(request.Gallery);
         var info = await store.CountAsync(key, context.CancellationToken) ?? throw new GalleryNotFoundException(key);
         // The page token is the last subject id of the previous page.
@@ -108,7 +107,9 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryWriter writer,
         ServerCallContext context)
     {
         var response = new ListTenantGalleriesResponse();
-        response.Galleries.Add((await store.ListGalleriesAsync(request.Tenant, context.CancellationToken)).Select(Stats));
+        // A gallery's people space is the gallery's own business, not a gallery of its own.
+        response.Galleries.Add((await store.ListGalleriesAsync(request.Tenant, context.CancellationToken))
+            .Where(g => !People.PeopleBook.IsPeopleSpace(g.Key.Gallery)).Select(Stats));
         return response;
     }
 
@@ -133,15 +134,7 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryWriter writer,
         if (request.FaceIds.Count > MaxAwaitedFaces)
             throw new ArgumentException($"{request.FaceIds.Count} face ids; at most {MaxAwaitedFaces} can be awaited at once.");
         // Answer a little before the caller's deadline, so it gets `pending` rather than DEADLINE_EXCEEDED.
-        var until = DateTime.UtcNow + MaxAwait;
-        if (context.Deadline != DateTime.MaxValue)
-        {
-            // Answer "not yet" before the caller's deadline, with room for the answer to travel on a busy machine:
-            // a tenth of the time allowed, at least 250 ms, at most 1 s.
-            var allowed = context.Deadline.ToUniversalTime() - DateTime.UtcNow;
-            var margin = TimeSpan.FromTicks(Math.Clamp(allowed.Ticks / 10, TimeSpan.FromMilliseconds(250).Ticks, TimeSpan.FromSeconds(1).Ticks));
-            until = new DateTime(Math.Min(until.Ticks, context.Deadline.ToUniversalTime().Ticks - margin.Ticks), DateTimeKind.Utc);
-        }
+        var until = AnswerBy(context);
         string[] pending = request.FaceIds.Distinct().ToArray();
         try
         {
@@ -164,6 +157,59 @@ public sealed class MatcherGrpcService(IVectorStore store, GalleryWriter writer,
             if (!request.Absent)
                 changes.Forget(key, pending);
         }
+    }
+
+    public override async Task<PeopleChangeResponse> ChangePeople(PeopleChange request, ServerCallContext context)
+    {
+        var result = await people.ApplyAsync(request, context.CancellationToken);
+        return result.ErrorCode == 0 ? result : throw new RpcException(new Status((StatusCode)result.ErrorCode, result.Error));
+    }
+
+    public override async Task<PeopleChangeResponse> CheckPeopleChange(PeopleChange request, ServerCallContext context)
+    {
+        await people.CheckAsync(request, context.CancellationToken);
+        return new PeopleChangeResponse();
+    }
+
+    public override async Task<AwaitPeopleChangeResponse> AwaitPeopleChange(AwaitPeopleChangeRequest request, ServerCallContext context)
+    {
+        var result = await people.AwaitAsync(Key(request.Gallery), request.ChangeId, AnswerBy(context), context.CancellationToken);
+        return result is null ? new AwaitPeopleChangeResponse() : new AwaitPeopleChangeResponse { Done = true, Result = result };
+    }
+
+    public override Task<ListPeopleResponse> PagePeople(PagePeopleRequest request, ServerCallContext context)
+    {
+        int size = PageSize(request.PageSize);
+        return people.PageAsync(Key(request.Gallery), size, request.PageToken, request.IncludeSingleFaces, context.CancellationToken);
+    }
+
+    public override Task<Person> FindPerson(FindPersonRequest request, ServerCallContext context) =>
+        people.FindAsync(Key(request.Gallery), request.PersonId, context.CancellationToken);
+
+    public override Task<PhotoPeople> FindPhotoPeople(FindPhotoPeopleRequest request, ServerCallContext context) =>
+        people.PhotoAsync(Key(request.Gallery), request.PhotoId, context.CancellationToken);
+
+    private static int PageSize(int requested)
+    {
+        int size = requested == 0 ? DefaultPageSize : requested;
+        return size is < 1 or > MaxPageSize
+            ? throw new ArgumentException($"page_size is {requested}; it must be between 1 and {MaxPageSize} (0 for {DefaultPageSize}).")
+            : size;
+    }
+
+    /// <summary>When a wait must answer "not yet": a little before the caller's deadline (at most a minute from now).</summary>
+    private static DateTime AnswerBy(ServerCallContext context)
+    {
+        var until = DateTime.UtcNow + MaxAwait;
+        if (context.Deadline != DateTime.MaxValue)
+        {
+            // Answer "not yet" before the caller's deadline, with room for the answer to travel on a busy machine:
+            // a tenth of the time allowed, at least 250 ms, at most 1 s.
+            var allowed = context.Deadline.ToUniversalTime() - DateTime.UtcNow;
+            var margin = TimeSpan.FromTicks(Math.Clamp(allowed.Ticks / 10, TimeSpan.FromMilliseconds(250).Ticks, TimeSpan.FromSeconds(1).Ticks));
+            until = new DateTime(Math.Min(until.Ticks, context.Deadline.ToUniversalTime().Ticks - margin.Ticks), DateTimeKind.Utc);
+        }
+        return until;
     }
 
     /// <summary>Time left until <paramref name="until"/>, never negative (the clock moves between the check and the wait).</summary>

@@ -27,10 +27,15 @@ public static class MatcherHost
         });
         builder.Services.AddSingleton<GalleryChanges>();
         builder.Services.AddSingleton<GalleryWriter>();
+        builder.Services.AddSingleton<People.PeopleBook>();
         builder.Services.Configure<ErrorStatusMap>(errors => errors
             .Map<GalleryNotFoundException>(StatusCode.NotFound)
             .Map<SubjectNotFoundException>(StatusCode.NotFound)
             .Map<ModelMismatchException>(StatusCode.FailedPrecondition)
+            .Map<People.PersonNotFoundException>(StatusCode.NotFound)
+            .Map<People.PeopleFaceNotFoundException>(StatusCode.NotFound)
+            .Map<People.PhotoNotFoundException>(StatusCode.NotFound)
+            .Map<People.PeopleConflictException>(StatusCode.FailedPrecondition)
             .Map<ArgumentException>(StatusCode.InvalidArgument)
             .Map<StoreUnavailableException>(StatusCode.Unavailable));
         builder.Services.AddSingleton<StoreRetry>();
@@ -41,6 +46,7 @@ public static class MatcherHost
             {
                 consumers.AddConsumer<FaceEnrolledConsumer>().Endpoint(e => e.Name = bus.Queue);
                 consumers.AddConsumer<SubjectDeletedConsumer>().Endpoint(e => e.Name = bus.Queue);
+                consumers.AddConsumer<PeopleChangedConsumer>().Endpoint(e => e.Name = bus.Queue);
             }, typeof(ModelMismatchException), typeof(ArgumentException));
 
         var app = builder.Build();

@@ -18,4 +18,7 @@ public sealed class MatcherOptions
     public QdrantStoreOptions Qdrant { get; set; } = new();
 
     public StoreRetryOptions StoreRetry { get; set; } = new();
+
+    /// <summary>Grouping unlabelled photos by person (<see cref="People.PeopleBook"/>).</summary>
+    public People.PeopleOptions People { get; set; } = new();
 }

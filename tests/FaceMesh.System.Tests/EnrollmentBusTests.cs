@@ -484,6 +484,76 @@ public sealed class EnrollmentBusTests(BusFleet fleet) : IClassFixture<BusFleet>
         Assert.Empty(result.Pending); // lost = 0
         Assert.True(result.Done);
     }
+
+    private static PeoplePhoto[] KnnPhotos(params string[] people) => people
+        .SelectMany(person => Directory.GetFiles(Path.Combine(TestPaths.Datasets, "examples", "knn_examples", "train",
+            person)).Order(StringComparer.Ordinal))
+        .Select(path => new PeoplePhoto
+        {
+            PhotoId = $"{Path.GetFileName(Path.GetDirectoryName(path))}/{Path.GetFileName(path)}",
+            Image = new Image { Content = ByteString.CopyFrom(File.ReadAllBytes(path)) }
+        })
+        .ToArray();
+
+    private static async Task<string> PeopleOf(LoopbackService matcher, string gallery)
+    {
+        var page = await Matcher(matcher).PagePeopleAsync(new PagePeopleRequest { Gallery = Ref(gallery), IncludeSingleFaces = true });
+        return string.Join("; ", page.People.Select(p => $"{p.PersonId} {p.FaceCount} {string.Join(",", p.PhotoIds)}"));
+    }
+
+    [SkippableFact]
+    public async Task Photos_added_through_the_broker_are_grouped_when_the_call_returns_and_alike_on_every_matcher()
+    {
+        SkipWithoutBroker();
+        await using var replica = await fleet.StartReplica();
+        const string gallery = "bus-people";
+        var request = new AddPhotosRequest
+        {
+            Gallery = gallery, WaitUntilGrouped = true, Photos = { KnnPhotos("obama", "biden",
+            "kit_harington") }
+        };
+        var added = await fleet.Client.AddPhotosAsync(request, deadline: DateTime.UtcNow.AddSeconds(60));
+        Assert.True(added.Grouped);
+        Assert.All(added.Photos, p => Assert.NotEqual("", p.Faces.MaxBy(f => f.Face.Box.Width * f.Face.Box.Height)!.PersonId));
+        var people = await fleet.Client.ListPeopleAsync(new ListPeopleRequest { Gallery = gallery });
+        Assert.Equal([2, 2, 2], people.People.Select(p => p.FaceCount));
+
+        // A correction travels as an event too, and is applied when the call returns.
+        var obama = people.People.Single(p => p.PhotoIds.Contains("obama/obama.jpg"));
+        var biden = people.People.Single(p => p.PhotoIds.Contains("biden/biden.jpg"));
+        var merged = await fleet.Client.MergePeopleAsync(new MergePeopleRequest
+        {
+            Gallery = gallery, PersonId = obama.PersonId,
+            OtherPersonIds = { biden.PersonId }
+        });
+        Assert.Equal(4, merged.FaceCount);
+        Assert.Equal(2, (await fleet.Client.ListPeopleAsync(new ListPeopleRequest { Gallery = gallery })).People.Count);
+        // A refusal comes back before anything is published.
+        var refused = await Assert.ThrowsAsync<RpcException>(() =>
+            fleet.Client.MergePeopleAsync(new MergePeopleRequest
+            {
+                Gallery = gallery, PersonId = obama.PersonId,
+                OtherPersonIds = { biden.PersonId }
+            }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, refused.StatusCode);
+
+        // The replica consumed the same events from its own queue: the same people, with the same ids.
+        string expected = await PeopleOf(fleet.MatcherA, gallery), seen = "";
+        for (var until = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < until && seen != expected; await Task.Delay(100))
+            seen = await PeopleOf(replica, gallery);
+        Assert.Equal(expected, seen);
+
+        // Without waiting, the call returns once the broker has the photos; they are grouped soon after.
+        var later = await fleet.Client.AddPhotosAsync(new AddPhotosRequest { Gallery = gallery, Photos = { KnnPhotos("rose_leslie") } },
+            deadline: DateTime.UtcNow.AddSeconds(60));
+        Assert.False(later.Grouped);
+        Assert.All(later.Photos.SelectMany(p => p.Faces), f => Assert.Equal("", f.PersonId));
+        int roses = 0;
+        for (var until = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < until && roses != 2; await Task.Delay(100))
+            roses = (await fleet.Client.ListPeopleAsync(new ListPeopleRequest { Gallery = gallery })).People
+                .SingleOrDefault(p => p.PhotoIds.Contains("rose_leslie/img1.jpg"))?.FaceCount ?? 0;
+        Assert.Equal(2, roses);
+    }
 }
 
 /// <summary>The single-process mode's bus: MassTransit's in-memory transport, shared by the Gateway and the Matcher.</summary>

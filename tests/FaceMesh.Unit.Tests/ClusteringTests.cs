@@ -246,6 +246,44 @@ public sealed class IncrementalClusteringTests
     }
 
     [Fact]
+    public void Faces_added_with_their_groups_and_moved_keep_the_group_sums_exact()
+    {
+        var random = new Random(23);
+        var (a, b) = (Direction(random), Direction(random));
+        var faces = FacesOf(a, 4, random).Concat(FacesOf(b, 4, random)).ToArray();
+        var grouped = new IncrementalClustering(128, Options);
+        grouped.AddGrouped(faces, Enumerable.Repeat(0.9f, 8).ToArray(), [0, 0, 0, 0, 5, 5, 5, FaceClustering.Unassigned]);
+        Assert.Equal((2, 1, 4, 3), (grouped.GroupCount, grouped.WaitingCount, grouped.SizeOf(0), grouped.SizeOf(5)));
+        // A new face of b joins group 5 by the group's mean, computed from the sums AddGrouped built; the waiting face of b
+        // (a good one) is tried again after the batch and joins it too.
+        Assert.Equal(5, grouped.Add([FacesOf(b, 1, random)[0]])[0]);
+        Assert.Equal((5, 0), (grouped.SizeOf(5), grouped.WaitingCount));
+        grouped.MoveTo(0, 5);
+        grouped.MoveTo(1, grouped.NewGroup());
+        Assert.Equal((2, 6, 3), (grouped.SizeOf(0), grouped.SizeOf(5), grouped.GroupCount));
+        grouped.MoveTo(2, FaceClustering.Unassigned);
+        Assert.Equal((1, 1), (grouped.SizeOf(0), grouped.WaitingCount));
+    }
+
+    [Fact]
+    public void Waiting_faces_are_tried_again_a_bounded_number_at_a_time_in_turn()
+    {
+        var random = new Random(24);
+        var clustering = new IncrementalClustering(128, Options with { MaxWaitingRetried = 2 });
+        var d = Direction(random);
+        // Five poor faces of one person wait; no good face of them has come.
+        clustering.Add(FacesOf(d, 5, random), Enumerable.Repeat(0.2f, 5).ToArray());
+        Assert.Equal(5, clustering.WaitingCount);
+        // The person's good photo comes: that batch tries 2 of the waiting faces, the next batch 2 more, then the last.
+        clustering.Add([FacesOf(d, 1, random)[0]], [0.9f]);
+        Assert.Equal(3, clustering.WaitingCount);
+        clustering.Add([Direction(random)], [0.9f]);
+        Assert.Equal(1, clustering.WaitingCount);
+        clustering.Add([Direction(random)], [0.9f]);
+        Assert.Equal(0, clustering.WaitingCount);
+    }
+
+    [Fact]
     public void Clustering_again_gives_what_clustering_at_once_gives_and_keeps_a_cannot_link()
     {
         var random = new Random(22);

@@ -56,6 +56,9 @@ public sealed record ClusteringOptions
     /// of their nearest grouped face above the threshold, or stay unassigned until better faces arrive.</summary>
     public float MinQuality { get; init; } = 0.5f;
 
+    /// <summary>Incremental: the most waiting faces tried again after one batch (they are taken in turn).</summary>
+    public int MaxWaitingRetried { get; init; } = 1000;
+
     /// <summary>Chinese whispers: rounds over every face (it stops earlier when no label changes).</summary>
     public int Iterations { get; init; } = 20;
 

@@ -7,7 +7,8 @@ namespace FaceMesh.Matching.Clustering;
 /// People kept up to date as faces arrive, by the rule average linkage merges by: a new face joins the group, among
 /// those of its nearest faces above the edge threshold, whose mean cosine to it (ΣG·v / |G|) is highest, if that
 /// reaches the linkage threshold; otherwise it starts a group, or waits when it is below the quality gate. Waiting
-/// faces are tried again after every batch, so a face that came before its person's first good photo joins once that
+/// faces are tried again after every batch (at most <see cref="ClusteringOptions.MaxWaitingRetried"/> of them, in turn), so a face that
+/// came before its person's first good photo joins once that
 /// photo arrives (or at a re-clustering). <see cref="Recluster"/> runs average linkage over every face again: it repairs
 /// the groups with what arrived since (merges the new faces support) and keeps the corrections it is given.
 /// The vectors are held once, in the store's own rows (int8 scan re-ranked with floats, or floats).
@@ -20,7 +21,14 @@ public sealed class IncrementalClustering(int dimension, ClusteringOptions optio
     private readonly List<int> _group = [];
     private readonly Dictionary<int, (float[] Sum, int Size)> _groups = [];
     private readonly SortedSet<int> _waiting = [];
-    private int _nextGroup;
+    private int _nextGroup, _retryFrom;
+
+    /// <summary>The thresholds and settings; a change applies to the faces placed after it.</summary>
+    public ClusteringOptions Options
+    {
+        get => options;
+        set => options = value;
+    }
 
     public int Count => _rows.Count;
 
@@ -29,25 +37,23 @@ public sealed class IncrementalClustering(int dimension, ClusteringOptions optio
 
     public int GroupCount => _groups.Count;
 
+    /// <summary>How many faces a group has (0 for a number no group has).</summary>
+    public int SizeOf(int group) => _groups.TryGetValue(group, out var g) ? g.Size : 0;
+
     /// <summary>Faces below the quality gate with no grouped face near enough yet.</summary>
     public int WaitingCount => _waiting.Count;
 
     /// <summary>Bytes per face: the vectors (floats and the int8 copy), its group, its quality; the groups' sums come on top.</summary>
     public int BytesPerFace => _rows.BytesPerRow + 2 * sizeof(int);
 
+    public ReadOnlySpan<float> Vector(int face) => _rows.Row(face);
+
+    public float Quality(int face) => _quality[face];
+
     /// <summary>Adds faces (unit vectors) in order, each grouped as it arrives; returns their groups.</summary>
     public int[] Add(IReadOnlyList<float[]> vectors, IReadOnlyList<float>? quality = null)
     {
-        int first = _rows.Count;
-        for (int i = 0; i < vectors.Count; i++)
-        {
-            if (vectors[i].Length != dimension)
-                throw new ArgumentException(
-                    $"Face {i} has {vectors[i].Length} dimensions; this clustering takes {dimension}.", nameof(vectors));
-            _rows.Set(first + i, vectors[i]);
-            _quality.Add(quality?[i] ?? 1f);
-            _group.Add(FaceClustering.Unassigned);
-        }
+        int first = Append(vectors, quality);
         // The neighbours of every new face, among the old faces and the new; the new ones are grouped in order, so a
         // face may join a group that an earlier face of the same batch started.
         var near = KnnGraph.Nearest(_rows, Enumerable.Range(first, vectors.Count).ToArray(), options.K);
@@ -59,9 +65,79 @@ public sealed class IncrementalClustering(int dimension, ClusteringOptions optio
         return result;
     }
 
-    /// <summary>Faces that waited before this batch, placed again against what is grouped now.</summary>
-    private void RetryWaiting(int[] faces)
+    /// <summary>
+    /// Faces already grouped (a restart: the groups as they were stored), added without a search; a face of group
+    /// <see cref="FaceClustering.Unassigned"/> waits.
+    /// </summary>
+    public void AddGrouped(IReadOnlyList<float[]> vectors, IReadOnlyList<float> quality, IReadOnlyList<int> groups)
     {
+        int first = Append(vectors, quality);
+        for (int i = 0; i < vectors.Count; i++)
+            MoveTo(first + i, groups[i]);
+    }
+
+    /// <summary>A group number no face has yet (for a face moved to a new person).</summary>
+    public int NewGroup() => _nextGroup++;
+
+    /// <summary>
+    /// Moves a face to <paramref name="group"/> (any number: a new one starts a group), or to the waiting faces with
+    /// <see cref="FaceClustering.Unassigned"/>; the groups' sums follow.
+    /// </summary>
+    public void MoveTo(int face, int group)
+    {
+        int old = _group[face];
+        if (old == group && (group != FaceClustering.Unassigned || _waiting.Contains(face)))
+            return;
+        if (old != FaceClustering.Unassigned)
+        {
+            var (sum, size) = _groups[old];
+            TensorPrimitives.Subtract(sum, _rows.Row(face), sum);
+            if (size == 1)
+                _groups.Remove(old);
+            else
+                _groups[old] = (sum, size - 1);
+        }
+        _group[face] = FaceClustering.Unassigned;
+        if (group == FaceClustering.Unassigned)
+        {
+            _waiting.Add(face);
+            return;
+        }
+        Join(face, group);
+        _nextGroup = Math.Max(_nextGroup, group + 1);
+    }
+
+    private int Append(IReadOnlyList<float[]> vectors, IReadOnlyList<float>? quality)
+    {
+        int first = _rows.Count;
+        for (int i = 0; i < vectors.Count; i++)
+        {
+            if (vectors[i].Length != dimension)
+                throw new ArgumentException(
+                    $"Face {i} has {vectors[i].Length} dimensions; this clustering takes {dimension}.", nameof(vectors));
+            _rows.Set(first + i, vectors[i]);
+            _quality.Add(quality?[i] ?? 1f);
+            _group.Add(FaceClustering.Unassigned);
+        }
+        return first;
+    }
+
+    /// <summary>
+    /// Waiting faces from before this batch, placed again against what is grouped now: at most
+    /// <see cref="ClusteringOptions.MaxWaitingRetried"/> per batch, taken in turn, so that a library with many poor faces
+    /// does not pay a search for each of them on every photo.
+    /// </summary>
+    private void RetryWaiting(int[] waiting)
+    {
+        int[] faces = waiting;
+        if (waiting.Length > options.MaxWaitingRetried)
+        {
+            int start = Array.FindIndex(waiting, f => f >= _retryFrom);
+            if (start < 0)
+                start = 0;
+            faces = Enumerable.Range(0, options.MaxWaitingRetried).Select(i => waiting[(start + i) % waiting.Length]).ToArray();
+            _retryFrom = faces[^1] + 1;
+        }
         var near = KnnGraph.Nearest(_rows, faces, options.K);
         for (int i = 0; i < faces.Length; i++)
             Place(faces[i], near[i]);

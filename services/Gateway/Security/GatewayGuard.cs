@@ -61,6 +61,12 @@ public sealed class GatewayGuard : Interceptor, IDisposable
     public static string? RoleFor(string method) => method switch
     {
         "/facemesh.v1.FaceMeshApi/Enroll" or "/facemesh.v1.FaceMeshApi/DeleteSubject" => Roles.Admin,
+        // People: adding photos and every correction change the gallery (a named person is a subject).
+        "/facemesh.v1.FaceMeshApi/AddPhotos" or "/facemesh.v1.FaceMeshApi/MergePeople" or "/facemesh.v1.FaceMeshApi/MoveFace" or
+        "/facemesh.v1.FaceMeshApi/NotThisPerson" or "/facemesh.v1.FaceMeshApi/NamePerson" or "/facemesh.v1.FaceMeshApi/DeletePerson" or
+        "/facemesh.v1.FaceMeshApi/RegroupPeople" => Roles.Admin,
+        "/facemesh.v1.FaceMeshApi/ListPeople" or "/facemesh.v1.FaceMeshApi/GetPerson"
+            or "/facemesh.v1.FaceMeshApi/GetPhotoPeople" => Roles.Reader,
         "/facemesh.v1.FaceMeshApi/Verify" or "/facemesh.v1.FaceMeshApi/Identify" or "/facemesh.v1.FaceMeshApi/Detect" or
         "/facemesh.v1.FaceMeshApi/GetSubject" or "/facemesh.v1.FaceMeshApi/ListSubjects" or "/facemesh.v1.FaceMeshApi/ListGalleries" => Roles.Reader,
         _ => null,
@@ -78,7 +84,8 @@ public sealed class GatewayGuard : Interceptor, IDisposable
                 ?? throw new RpcException(new Status(StatusCode.PermissionDenied, $"{rpc} has no role rule in the Gateway, so nobody may call it yet."));
             if (needed == Roles.Admin && caller.Role != Roles.Admin)
                 throw new RpcException(new Status(StatusCode.PermissionDenied,
-                    $"{rpc} needs the admin role; key '{caller.KeyId}' has the role {caller.Role}. Use an admin key for enrollment and deletion."));
+                    $"{rpc} needs the admin role; key '{caller.KeyId}' has the role {caller.Role}. " +
+                    "Use an admin key for enrollment, deletion and people changes."));
             using var lease = _limiter.AttemptAcquire(caller);
             if (!lease.IsAcquired)
             {
