@@ -42,7 +42,19 @@ public sealed class MatcherMetrics
         _meter.CreateObservableGauge("facemesh.matcher.galleries", () => Totals().Galleries, "{gallery}", "Galleries held by this Matcher's embedded store.");
         _meter.CreateObservableGauge("facemesh.matcher.faces", () => Totals().Faces, "{face}", "Faces held by this Matcher's embedded store.");
         _meter.CreateObservableGauge("facemesh.matcher.subjects", () => Totals().Subjects, "{subject}", "Subjects held by this Matcher's embedded store.");
+        _meter.CreateObservableGauge("facemesh.people.faces", () => Totals().PeopleFaces, "{face}",
+            "Faces added to people (AddPhotos) held by this Matcher's embedded store, waiting ones included.");
+        _meter.CreateObservableGauge("facemesh.people.people", () => Totals().People, "{person}",
+            "People (groups of faces) held by this Matcher's embedded store.");
+        PeopleChanges = _meter.CreateCounter<long>("facemesh.people.changes", "{change}",
+            "People changes applied (add, merge, move, reject, name, delete, regroup) or refused, by type and outcome.");
+        RegroupDuration = _meter.CreateHistogram<double>("facemesh.people.regroup.duration", "s",
+            "Time to group a gallery's faces again from scratch.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300] });
     }
+
+    public Counter<long> PeopleChanges { get; }
+    public Histogram<double> RegroupDuration { get; }
 
     public Histogram<double> Lag { get; }
     public Counter<long> Events { get; }
@@ -58,17 +70,24 @@ public sealed class MatcherMetrics
     /// <summary>Counts this Matcher's store outages in the availability gauges (kept for the process's life: one a Matcher).</summary>
     public void Observe(StoreRetry retry) => _retries[retry] = 0;
 
-    private (long Galleries, long Faces, long Subjects) Totals()
+    /// <summary>The galleries' sizes; a gallery's people space (<see cref="People.PeopleBook.SpaceOf"/>) counts as its people.</summary>
+    private (long Galleries, long Faces, long Subjects, long PeopleFaces, long People) Totals()
     {
-        long galleries = 0, faces = 0, subjects = 0;
+        long galleries = 0, faces = 0, subjects = 0, peopleFaces = 0, people = 0;
         foreach (var store in _stores.Keys)
             foreach (var gallery in store.Catalog.All)
             {
                 var info = gallery.Info();
+                if (People.PeopleBook.IsPeopleSpace(info.Key.Gallery))
+                {
+                    peopleFaces += info.Faces;
+                    people += info.Subjects;
+                    continue;
+                }
                 galleries++;
                 faces += info.Faces;
                 subjects += info.Subjects;
             }
-        return (galleries, faces, subjects);
+        return (galleries, faces, subjects, peopleFaces, people);
     }
 }

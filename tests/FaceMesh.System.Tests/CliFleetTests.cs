@@ -38,6 +38,37 @@ public sealed class CliFleetTests(LoopbackFleet fleet) : IClassFixture<LoopbackF
     }
 
     [Fact]
+    public void People_add_list_name_and_refuse_through_the_fleet()
+    {
+        Assert.Equal(0, Run("people", "add", Path.Combine(KnnExamples, "train"), "--gallery", "cli-people"));
+        var people = fleet.Client.ListPeople(new Contracts.V1.ListPeopleRequest
+        {
+            Gallery = "cli-people",
+            IncludeSingleFaces = true
+        }).People;
+        Assert.Equal(5, people.Count);
+        Assert.Equal(0, Run("people", "list", "--gallery", "cli-people", "--all"));
+        var obama = people.Single(p => p.PhotoIds.Contains("obama/obama.jpg"));
+        Assert.Equal(0, Run("people", "show", obama.PersonId, "--gallery", "cli-people"));
+        Assert.Equal(0, Run("people", "name", obama.PersonId, "obama", "--gallery", "cli-people"));
+
+        var json = Path.Combine(TestPaths.NewTempDirectory(), "who.json");
+        Assert.Equal(0, Run("identify", Path.Combine(KnnExamples, "test", "obama_and_biden.jpg"), "--gallery", "cli-people", "--json",
+            json));
+        using (var answer = JsonDocument.Parse(File.ReadAllText(json)))
+            Assert.Equal(["obama"],
+                answer.RootElement.EnumerateArray().Select(f => f.GetProperty("name").GetString()).OfType<string>().ToArray());
+        // An unknown person: NOT_FOUND, one line, exit 1.
+        Assert.Equal(1, Run("people", "merge", obama.PersonId, "p-nobody", "--gallery", "cli-people"));
+        Assert.Equal(0, Run("people", "regroup", "--gallery", "cli-people"));
+        Assert.Equal(5, fleet.Client.ListPeople(new Contracts.V1.ListPeopleRequest
+        {
+            Gallery = "cli-people",
+            IncludeSingleFaces = true
+        }).People.Count);
+    }
+
+    [Fact]
     public void Verify_through_the_fleet()
     {
         Assert.Equal(0, Run("verify", TestPaths.Example("obama.jpg"), TestPaths.Example("obama2.jpg")));

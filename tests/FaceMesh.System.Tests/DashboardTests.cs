@@ -239,6 +239,13 @@ public sealed class DashboardTests
             Image Photo(string name) => new() { Content = ByteString.CopyFrom(File.ReadAllBytes(TestPaths.Example(name))) };
             foreach (var (subject, photo) in new[] { ("obama", "obama.jpg"), ("biden", "biden.jpg") })
                 await client.EnrollAsync(new EnrollRequest { Gallery = "watched", SubjectId = subject, Photos = { new EnrollPhoto { Image = Photo(photo) } }, WaitUntilSearchable = true });
+            // People: two photos grouped, for the people panels (events through RabbitMQ as well).
+            await client.AddPhotosAsync(new AddPhotosRequest
+            {
+                Gallery = "watched", WaitUntilGrouped = true,
+                Photos = { new PeoplePhoto { PhotoId = "1", Image = Photo("obama.jpg") }, new PeoplePhoto { PhotoId = "2",
+                    Image = Photo("obama2.jpg") } },
+            });
             var probe = Photo("obama-240p.jpg");
             var reference = Photo("obama_small.jpg");
             LoadRun Load(TimeSpan duration)
@@ -321,7 +328,7 @@ public sealed class DashboardTests
             Assert.True(empty.Count == 0, "Panels without data:\n" + string.Join("\n", empty));
             Assert.True(broken.Count == 0, "Rules that do not evaluate:\n" + string.Join("\n", broken));
             Assert.True(silent.Count == 0, "Recording rules without data: " + string.Join(", ", silent));
-            Assert.Equal(35, panels);
+            Assert.Equal(37, panels);
             Assert.Equal(26, loaded.Length);
             foreach (var rule in loaded.Where(r => r.GetProperty("type").GetString() == "alerting"))
             {

@@ -187,6 +187,34 @@ public sealed class PeopleFleetTests(LoopbackFleet fleet, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task People_are_served_as_json_over_http_too()
+    {
+        const string gallery = "people-json";
+        var photos = Photos(KnnTrain, ["kit_harington", "rose_leslie"])
+            .Select(p => new { photoId = p.PhotoId, image = new { content = Convert.ToBase64String(p.Image.Content.ToByteArray()) } });
+        var body = System.Text.Json.JsonSerializer.Serialize(new { photos, waitUntilGrouped = true });
+        using var added = await fleet.Gateway.Http.PostAsync($"/v1/galleries/{gallery}/photos",
+            new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, added.StatusCode);
+        using var addedJson = System.Text.Json.JsonDocument.Parse(await added.Content.ReadAsStringAsync());
+        Assert.True(addedJson.RootElement.GetProperty("grouped").GetBoolean());
+        Assert.Equal(4, addedJson.RootElement.GetProperty("photos").GetArrayLength());
+
+        using var listed = System.Text.Json.JsonDocument.Parse(await fleet.Gateway.Http.GetStringAsync($"/v1/galleries/{gallery}/people"));
+        var people = listed.RootElement.GetProperty("people").EnumerateArray().ToArray();
+        Assert.Equal([2, 2], people.Select(p => p.GetProperty("faceCount").GetInt32()));
+        string person = people[0].GetProperty("personId").GetString()!;
+        using var named = await fleet.Gateway.Http.PostAsync($"/v1/galleries/{gallery}/people/{person}:name",
+            new StringContent("""{"subjectId":"someone"}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, named.StatusCode);
+        var personJson = await fleet.Gateway.Http.GetStringAsync($"/v1/galleries/{gallery}/people/{person}");
+        using var one = System.Text.Json.JsonDocument.Parse(personJson);
+        Assert.Equal("someone", one.RootElement.GetProperty("name").GetString());
+        using var missing = await fleet.Gateway.Http.GetAsync($"/v1/galleries/{gallery}/people/p-nobody");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
     public async Task Bad_people_requests_are_refused_with_what_to_do_and_change_nothing()
     {
         const string gallery = "people-refusals";
@@ -363,6 +391,18 @@ public sealed class PeopleFleetTests(LoopbackFleet fleet, ITestOutputHelper outp
             };
             var identified = await client.IdentifyAsync(new IdentifyRequest { Gallery = gallery, Image = withRose }, deadline: Deadline);
             Assert.Single(identified.Faces, f => f.Match && f.Candidates[0].SubjectId == "rose");
+
+            // Erased, the person's photo ids and boxes leave the journal on the disk too (its vectors leave the store's files).
+            var rose = (await People(client, gallery)).Single(p => p.Name == "rose");
+            Assert.Equal(2, (await client.DeletePersonAsync(new DeletePersonRequest
+            {
+                Gallery = gallery,
+                PersonId = rose.PersonId
+            })).DeletedFaces);
+            var journals = Directory.GetFiles(Path.Combine(data, "people"));
+            Assert.Single(journals);
+            Assert.DoesNotContain("rose_leslie/", File.ReadAllText(journals[0]));
+            Assert.Contains("obama/obama.jpg", File.ReadAllText(journals[0]));
         }
         finally
         {

@@ -44,6 +44,20 @@ public sealed partial class PrivacyTests(LoopbackFleet fleet) : IClassFixture<Lo
             Assert.True(verified.Match);
             await client.IdentifyAsync(new IdentifyRequest { Image = Photo("obama2.jpg"), Gallery = "private" });
             await client.DeleteSubjectAsync(new DeleteSubjectRequest { Gallery = "private", SubjectId = "obama" });
+            // People: photos added, grouped, listed, named and erased.
+            var added = await client.AddPhotosAsync(new AddPhotosRequest
+            {
+                Gallery = "private", WaitUntilGrouped = true,
+                Photos = { new PeoplePhoto { PhotoId = "a", Image = photo }, new PeoplePhoto { PhotoId = "b",
+                    Image = Photo("obama2.jpg") } },
+            });
+            string person = added.Photos[0].Faces[0].PersonId;
+            Assert.Equal(2, (await client.NamePersonAsync(new NamePersonRequest
+            {
+                Gallery = "private", PersonId = person,
+                SubjectId = "him"
+            })).FaceCount);
+            await client.DeletePersonAsync(new DeletePersonRequest { Gallery = "private", PersonId = person });
 
             var lines = output.ToArray();
             Assert.True(lines.Length > 100, $"only {lines.Length} log lines at Trace: the test would not see anything"); // the logs do talk

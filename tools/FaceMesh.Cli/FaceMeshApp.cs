@@ -37,6 +37,28 @@ public static class FaceMeshApp
             config.AddCommand<IdentifyCommand>("identify").WithDescription("Fleet: name every face of a photo from a gallery; --draw writes the names on it.");
             config.AddCommand<SubjectsCommand>("subjects").WithDescription("Fleet: list a gallery's subjects.");
             config.AddCommand<DeleteCommand>("delete").WithDescription("Fleet: erase every face of a subject.");
+            config.AddBranch("people", people =>
+            {
+                people.SetDescription("Fleet: unlabelled photos grouped by person, and the corrections people make.");
+                people.AddCommand<PeopleAddCommand>("add")
+                    .WithDescription("Add every photo under a folder; each face joins a person or starts one.");
+                people.AddCommand<PeopleListCommand>("list")
+                    .WithDescription("List the people, most faces first.");
+                people.AddCommand<PeopleShowCommand>("show")
+                    .WithDescription("A person's faces and photos.");
+                people.AddCommand<PeopleMergeCommand>("merge")
+                    .WithDescription("Merge people into one.");
+                people.AddCommand<PeopleMoveCommand>("move")
+                    .WithDescription("Move a face to another person (or to one of its own).");
+                people.AddCommand<PeopleNotCommand>("not")
+                    .WithDescription("Mark a face as not this person; it stays apart after regrouping.");
+                people.AddCommand<PeopleNameCommand>("name")
+                    .WithDescription("Name a person: it becomes a subject for verify and identify.");
+                people.AddCommand<PeopleDeleteCommand>("delete")
+                    .WithDescription("Erase a person's faces (and its subject).");
+                people.AddCommand<PeopleRegroupCommand>("regroup")
+                    .WithDescription("Group every face again from scratch, keeping the corrections.");
+            });
             config.AddBranch("keys", keys =>
             {
                 keys.SetDescription("API keys of the Gateway.");

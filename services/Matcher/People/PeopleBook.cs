@@ -96,6 +96,7 @@ public sealed class PeopleBook(IVectorStore store, IOptions<MatcherOptions> opti
             catch (Exception e) when (Refusal(e) is { } code)
             {
                 Remember(entry, change.ChangeId, new PeopleChangeResponse { ErrorCode = code, Error = e.Message });
+                MatcherMetrics.Shared.PeopleChanges.Add(1, new("type", Type(change)), new("outcome", "refused"));
                 throw;
             }
             catch
@@ -104,6 +105,7 @@ public sealed class PeopleBook(IVectorStore store, IOptions<MatcherOptions> opti
                 throw;
             }
             Remember(entry, change.ChangeId, result);
+            MatcherMetrics.Shared.PeopleChanges.Add(1, new("type", Type(change)), new("outcome", "applied"));
             return result;
         }
         finally
@@ -111,6 +113,8 @@ public sealed class PeopleBook(IVectorStore store, IOptions<MatcherOptions> opti
             entry.Lock.Release();
         }
     }
+
+    private static string Type(PeopleChange change) => change.ChangeCase.ToString().ToLowerInvariant();
 
     private int RegroupDue(GalleryPeople people) =>
         Math.Max(_options.RegroupAfterFaces, (int)(_options.RegroupAfterFraction * people.Count));
@@ -192,7 +196,10 @@ public sealed class PeopleBook(IVectorStore store, IOptions<MatcherOptions> opti
     {
         var people = await Load(key, entry, cancellation);
         var records = new List<PeopleJournal.Record>();
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var diff = people.Apply(change, records);
+        if (change.ChangeCase == PeopleChange.ChangeOneofCase.Regroup)
+            MatcherMetrics.Shared.RegroupDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
         _journal.Append(key, records);
         if (diff.Removed.Count > 0)
             _journal.Rewrite(key, people);
