@@ -577,10 +577,33 @@ public sealed class InMemoryBusTests(LoopbackFleet fleet) : IClassFixture<Loopba
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
     }
 
-    private static async Task<double> Applied(LoopbackService matcher)
+    [Fact]
+    public async Task People_changes_travel_on_the_in_memory_bus_and_are_applied_when_the_call_returns()
+    {
+        await using var pair = await fleet.StartInMemoryBusPair();
+        var client = pair.Client;
+        double before = await Applied(pair.Matcher, "people_changed");
+        Image Photo(string name) => new() { Content = ByteString.CopyFrom(File.ReadAllBytes(TestPaths.Example(name))) };
+        var added = await client.AddPhotosAsync(new AddPhotosRequest
+        {
+            Gallery = "memory-people", WaitUntilGrouped = true,
+            Photos = { new PeoplePhoto { PhotoId = "1", Image = Photo("obama.jpg") }, new PeoplePhoto { PhotoId = "2", Image = Photo("obama2.jpg") },
+                       new PeoplePhoto { PhotoId = "3", Image = Photo("biden.jpg") } },
+        });
+        Assert.True(added.Grouped);
+        Assert.Equal(added.Photos[0].Faces[0].PersonId, added.Photos[1].Faces[0].PersonId);
+        Assert.NotEqual(added.Photos[0].Faces[0].PersonId, added.Photos[2].Faces[0].PersonId);
+        var named = await client.NamePersonAsync(new NamePersonRequest { Gallery = "memory-people", PersonId = added.Photos[0].Faces[0].PersonId, SubjectId = "obama" });
+        Assert.Equal(2, named.FaceCount);
+        for (int i = 0; i < 100 && await Applied(pair.Matcher, "people_changed") < before + 2; i++)
+            await Task.Delay(50);
+        Assert.Equal(before + 2, await Applied(pair.Matcher, "people_changed")); // both came as events, not as direct calls
+    }
+
+    private static async Task<double> Applied(LoopbackService matcher, string type = "face_enrolled")
     {
         var metrics = await matcher.Http.GetStringAsync("/metrics");
-        return metrics.Contains("facemesh_enrollment_events_total{") ? PrometheusText.Sample(metrics, "facemesh_enrollment_events_total", "type=\"face_enrolled\"") : 0;
+        return PrometheusText.Sum(metrics, "facemesh_enrollment_events_total", $"type=\"{type}\"");
     }
 
     [Fact]
