@@ -587,13 +587,19 @@ public sealed class InMemoryBusTests(LoopbackFleet fleet) : IClassFixture<Loopba
         var added = await client.AddPhotosAsync(new AddPhotosRequest
         {
             Gallery = "memory-people", WaitUntilGrouped = true,
-            Photos = { new PeoplePhoto { PhotoId = "1", Image = Photo("obama.jpg") }, new PeoplePhoto { PhotoId = "2", Image = Photo("obama2.jpg") },
-                       new PeoplePhoto { PhotoId = "3", Image = Photo("biden.jpg") } },
+            Photos =
+            {
+                new PeoplePhoto { PhotoId = "1", Image = Photo("obama.jpg") },
+                new PeoplePhoto { PhotoId = "2", Image = Photo("obama2.jpg") },
+                new PeoplePhoto { PhotoId = "3", Image = Photo("biden.jpg") },
+            },
         });
         Assert.True(added.Grouped);
         Assert.Equal(added.Photos[0].Faces[0].PersonId, added.Photos[1].Faces[0].PersonId);
         Assert.NotEqual(added.Photos[0].Faces[0].PersonId, added.Photos[2].Faces[0].PersonId);
-        var named = await client.NamePersonAsync(new NamePersonRequest { Gallery = "memory-people", PersonId = added.Photos[0].Faces[0].PersonId, SubjectId = "obama" });
+        string person = added.Photos[0].Faces[0].PersonId;
+        var named = await client.NamePersonAsync(
+            new NamePersonRequest { Gallery = "memory-people", PersonId = person, SubjectId = "obama" });
         Assert.Equal(2, named.FaceCount);
         for (int i = 0; i < 100 && await Applied(pair.Matcher, "people_changed") < before + 2; i++)
             await Task.Delay(50);
