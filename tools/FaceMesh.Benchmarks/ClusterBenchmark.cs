@@ -21,7 +21,16 @@ public sealed class ClusterBenchmark(string root)
 
     private const int FacesPerPerson = 20;
 
-    public Row Run(int size, int added)
+    /// <summary>Through the Matcher (<see cref="Matcher.People.PeopleBook"/> and an in-memory embedded store): photos of
+    /// <see cref="FacesPerPhoto"/> faces, a regrouping, then the added faces one photo each.</summary>
+    public sealed record ServiceRow(int Faces, double AddAllSeconds, double RegroupSeconds, int Added, double AddSeconds,
+                                    double PhotoMedianMs, double PhotoP95Ms, double BytesPerFace, long People);
+
+    private const int FacesPerPhoto = 8;
+
+    private sealed record Faces(List<float[]> Vectors, List<int> Truth, int[] First, int[] Later, int RealCount, ClusteringOptions Options);
+
+    private Faces Make(int size, int added)
     {
         var pack = ModelPack.Load(Path.Combine(root, "deploy", "models", "default"));
         var options = new ClusteringOptions().AtFar(pack.Manifest.Thresholds.Far, "0.001");
@@ -30,11 +39,9 @@ public sealed class ClusterBenchmark(string root)
         var vectors = new List<float[]>(real);
         var truth = new List<int>(realTruth);
         int person = realTruth.Max() + 1;
-        var centres = new List<float[]>();
         while (vectors.Count < size + added)
         {
             var centre = SearchBenchmark.RandomUnit(random, real[0].Length);
-            centres.Add(centre);
             for (int i = 0; i < FacesPerPerson && vectors.Count < size + added; i++)
             {
                 vectors.Add(Face(centre, random));
@@ -45,11 +52,71 @@ public sealed class ClusterBenchmark(string root)
         // The faces added last: every tenth a new person's, the others more faces of people already there.
         var order = Enumerable.Range(0, size + added).ToArray();
         new Random(7).Shuffle(order.AsSpan(real.Count));
-        var first = order.Take(size).ToArray();
-        var later = order.Skip(size).ToArray();
+        return new Faces(vectors, truth, order.Take(size).ToArray(), order.Skip(size).ToArray(), real.Count, options);
+    }
 
+    public ServiceRow RunService(int size, int added)
+    {
+        var (vectors, _, first, later, _, options) = Make(size, added);
         long before = Memory();
-        var clustering = new IncrementalClustering(real[0].Length, options);
+        var store = new Matching.Embedded.EmbeddedVectorStore(new Matching.Embedded.EmbeddedStoreOptions { Int8Scan = true }, _ => { });
+        var book = new Matcher.People.PeopleBook(store, Microsoft.Extensions.Options.Options.Create(new Matcher.MatcherOptions
+        {
+            People = new() { RegroupAfterFaces = int.MaxValue },
+        }), Microsoft.Extensions.Logging.Abstractions.NullLogger<Matcher.People.PeopleBook>.Instance);
+        var gallery = new Contracts.V1.GalleryRef { Tenant = "bench", Gallery = "people" };
+        Contracts.V1.PeopleChange Photo(IEnumerable<int> faces)
+        {
+            var add = new Contracts.V1.AddPeopleFaces
+            {
+                EdgeThreshold = options.EdgeThreshold,
+                LinkageThreshold = options.LinkageThreshold
+            };
+            add.Faces.Add(faces.Select(f => new Contracts.V1.PeopleFace
+            {
+                FaceId = $"f{f}", PhotoId = $"photo-{f / FacesPerPhoto}", Quality = 0.9f, Box = new Contracts.V1.Box
+                {
+                    Width = 100,
+                    Height = 100
+                },
+                Embedding = new Contracts.V1.Embedding { ModelId = "bench", Values = { vectors[f] } },
+            }));
+            return new Contracts.V1.PeopleChange { Gallery = gallery, ChangeId = Guid.NewGuid().ToString("N"), Add = add };
+        }
+        var clock = Stopwatch.StartNew();
+        int done = 0;
+        foreach (var photo in first.Chunk(FacesPerPhoto))
+        {
+            book.ApplyAsync(Photo(photo), default).GetAwaiter().GetResult();
+            if ((done += photo.Length) % 10_000 < FacesPerPhoto)
+                AnsiConsole.MarkupLine($"  added {done:N0} of {first.Length:N0} faces through the Matcher's people");
+        }
+        double addAll = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        var regrouped = book.ApplyAsync(new Contracts.V1.PeopleChange { Gallery = gallery, Regroup = new() },
+            default).GetAwaiter().GetResult();
+        double regroup = clock.Elapsed.TotalSeconds;
+        double bytes = (Memory() - before) / (double)size;
+        var photoMs = new List<double>();
+        clock.Restart();
+        foreach (int face in later)
+        {
+            long start = Stopwatch.GetTimestamp();
+            book.ApplyAsync(Photo([face]), default).GetAwaiter().GetResult();
+            photoMs.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        double add = clock.Elapsed.TotalSeconds;
+        photoMs.Sort();
+        return new ServiceRow(size, addAll, regroup, later.Length, add, photoMs[photoMs.Count / 2], photoMs[(int)(photoMs.Count * 0.95)],
+            bytes, regrouped.Regrouped.People);
+    }
+
+    public Row Run(int size, int added)
+    {
+        var (vectors, truth, first, later, realCount, options) = Make(size, added);
+        var order = first.Concat(later).ToArray();
+        long before = Memory();
+        var clustering = new IncrementalClustering(vectors[0].Length, options);
         var clock = Stopwatch.StartNew();
         ConsoleProgressAdd(clustering, first.Select(i => vectors[i]).ToArray());
         double addAll = clock.Elapsed.TotalSeconds;
@@ -69,7 +136,7 @@ public sealed class ClusterBenchmark(string root)
             return ClusteringMetrics.Score(faces.Select(f => groups[f]).ToArray(), faces.Select(f => all[f]).ToArray()).BCubedF;
         }
         return new Row(size, addAll, recluster, added, add, bytes, clustering.GroupCount, all.Distinct().Count(),
-            Score(i => i < real.Count), Score(i => i >= real.Count));
+            Score(i => i < realCount), Score(i => i >= realCount));
     }
 
     private static void ConsoleProgressAdd(IncrementalClustering clustering, float[][] faces)

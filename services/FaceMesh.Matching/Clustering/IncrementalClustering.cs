@@ -43,6 +43,9 @@ public sealed class IncrementalClustering(int dimension, ClusteringOptions optio
     /// <summary>Faces below the quality gate with no grouped face near enough yet.</summary>
     public int WaitingCount => _waiting.Count;
 
+    /// <summary>The waiting faces, in order.</summary>
+    public IReadOnlyCollection<int> Waiting => _waiting;
+
     /// <summary>Bytes per face: the vectors (floats and the int8 copy), its group, its quality; the groups' sums come on top.</summary>
     public int BytesPerFace => _rows.BytesPerRow + 2 * sizeof(int);
 

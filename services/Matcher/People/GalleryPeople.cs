@@ -209,7 +209,9 @@ public sealed class GalleryPeople(Matching.GalleryKey key, ClusteringOptions def
     /// <summary>Applies a checked change; returns what moved. The journal's records of it are in <paramref name="journal"/>.</summary>
     public PeopleDiff Apply(PeopleChange change, List<PeopleJournal.Record> journal)
     {
-        var before = Places();
+        // Only the faces a change can move are compared: in a large gallery a new photo must not cost a pass over every face.
+        var touched = Touched(change);
+        var before = touched.ToDictionary(f => f, Place);
         var diff = new PeopleDiff();
         switch (change.ChangeCase)
         {
@@ -270,28 +272,42 @@ public sealed class GalleryPeople(Matching.GalleryKey key, ClusteringOptions def
                 diff.PersonId = change.Name.PersonId;
                 break;
             case PeopleChange.ChangeOneofCase.Delete:
-                Delete(change.Delete.PersonId, before, diff, journal);
+                Delete(change.Delete.PersonId, diff, journal);
                 return diff;
             case PeopleChange.ChangeOneofCase.Regroup:
                 Regroup();
                 break;
         }
-        for (int face = 0; face < _faces.Count; face++)
+        // An addition also compares the faces it added (they had no place before).
+        var compared = touched.Concat(Enumerable.Range(_firstAdded, _faces.Count - _firstAdded));
+        foreach (int face in compared.Distinct().Order())
         {
             var after = Place(face);
-            FacePlace? old = face < before.Length ? before[face] : null;
+            FacePlace? old = before.TryGetValue(face, out var b) ? b : null;
             if (old != after)
                 diff.Moved.Add((face, old, after));
         }
         return diff;
     }
 
-    private FacePlace[] Places()
+    private int _firstAdded;
+
+    /// <summary>The faces a change can move (before it is applied): for an addition the waiting faces (the new ones
+    /// are added to them after), for a correction the faces of the people it names, for a regrouping every face.</summary>
+    private IReadOnlyCollection<int> Touched(PeopleChange change)
     {
-        var places = new FacePlace[_faces.Count];
-        for (int face = 0; face < places.Length; face++)
-            places[face] = Place(face);
-        return places;
+        _firstAdded = _faces.Count;
+        return change.ChangeCase switch
+        {
+            PeopleChange.ChangeOneofCase.Add => _clusters?.Waiting.ToArray() ?? [],
+            PeopleChange.ChangeOneofCase.Merge =>
+                change.Merge.OtherPersonIds.Append(change.Merge.PersonId).Distinct().SelectMany(FacesOf).ToArray(),
+            PeopleChange.ChangeOneofCase.Move => [_index[change.Move.FaceId]],
+            PeopleChange.ChangeOneofCase.Reject => FacesOf(change.Reject.PersonId),
+            PeopleChange.ChangeOneofCase.Name => FacesOf(change.Name.PersonId),
+            PeopleChange.ChangeOneofCase.Delete => FacesOf(change.Delete.PersonId),
+            _ => Enumerable.Range(0, _faces.Count).ToArray(),
+        };
     }
 
     private FacePlace Place(int face)
@@ -389,14 +405,14 @@ public sealed class GalleryPeople(Matching.GalleryKey key, ClusteringOptions def
             _names.Remove(person);
     }
 
-    private void Delete(string person, FacePlace[] before, PeopleDiff diff, List<PeopleJournal.Record> journal)
+    private void Delete(string person, PeopleDiff diff, List<PeopleJournal.Record> journal)
     {
         var gone = FacesOf(person).ToHashSet();
         var keep = Enumerable.Range(0, _faces.Count).Where(f => !gone.Contains(f)).ToArray();
         foreach (int face in gone)
         {
             string id = _faces[face].FaceId;
-            diff.Removed.Add((id, before[face]));
+            diff.Removed.Add((id, Place(face)));
             _pins.Remove(id);
             journal.Add(new() { Kind = "gone", Face = id });
         }
