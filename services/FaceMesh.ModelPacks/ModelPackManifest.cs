@@ -20,7 +20,8 @@ public sealed record ModelPackManifest
     public IReadOnlyList<DerivedFile> Derived { get; init; } = [];
     /// <summary>Files made by FaceMesh's trainer (no registry holds them): they travel with the pack and are checked by hash.</summary>
     public IReadOnlyList<TrainedFile> Trained { get; init; } = [];
-    public required DetectorSpec Detector { get; init; }
+    /// <summary>The face detector; every pack has one except a liveness pack (<see cref="IsLivenessOnly"/>).</summary>
+    public DetectorSpec Detector { get; init; } = null!;
     /// <summary>
     /// Another detector the crowd mode's fused strategy combines with <see cref="Detector"/> by weighted box fusion, and
     /// that can be measured alone (<c>--detector second</c>). Landmarks and alignment are the pack's either way.
@@ -43,6 +44,13 @@ public sealed record ModelPackManifest
     public bool FlipAugmentation { get; init; } = true;
     public ThresholdTable Thresholds { get; init; } = new();
 
+    /// <summary>A passive liveness model (presentation-attack detection) on each face's crop; a liveness pack holds only this.</summary>
+    public LivenessSpec? Liveness { get; init; }
+
+    /// <summary>A pack that holds a liveness model and nothing else (no detector, no embedder).</summary>
+    [JsonIgnore]
+    public bool IsLivenessOnly => Detector is null && Liveness is not null;
+
     /// <summary>Every embedding model of the pack, in order: the one <see cref="Embedder"/> or the <see cref="Embedders"/>.</summary>
     [JsonIgnore]
     public IReadOnlyList<EmbedderSpec> EmbeddingModels => Embedders ?? (Embedder is null ? [] : [Embedder]);
@@ -53,7 +61,7 @@ public sealed record ModelPackManifest
     /// compare with the old ones) give a new id and a gallery of the old refuses them.
     /// </summary>
     [JsonIgnore]
-    public string ModelId => Fusion?.ModelId ?? (EmbeddingModels.Count == 1
+    public string ModelId => IsLivenessOnly ? Liveness!.ModelId : Fusion?.ModelId ?? (EmbeddingModels.Count == 1
         ? EmbeddingModels[0].ModelId
         : "fused:" + string.Join("+", EmbeddingModels.Select(e => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{e.ModelId}*{e.Weight / EmbeddingModels.Sum(m => m.Weight):0.###}"))));
 
@@ -61,6 +69,20 @@ public sealed record ModelPackManifest
     public void Validate(string path)
     {
         string Fail(string why) => throw new ModelFileException($"The model pack manifest '{path}' is not valid: {why}");
+        if (Liveness is { } l)
+        {
+            if (l.InputSize < 8 || l.ContextMargin < 0 || !(l.Threshold is >= 0 and <= 1) || l.LiveIndex is < 0 or > 1)
+                Fail("'liveness' needs an inputSize of at least 8, a contextMargin of 0 or more, a threshold in [0, 1] " +
+                     "and a liveIndex of 0 or 1.");
+            if (IsLivenessOnly)
+            {
+                if (Embedder is not null || Embedders is not null)
+                    Fail("a liveness pack (no 'detector') cannot hold an embedder.");
+                return;
+            }
+        }
+        if (Detector is null)
+            Fail("'detector' is missing (only a liveness pack, with a 'liveness' section, has none).");
         if ((Embedder is null) == (Embedders is null))
             Fail("set either 'embedder' (one model) or 'embedders' (a fused pack), not both or neither.");
         if (Embedders is { Count: 0 })
@@ -180,6 +202,28 @@ public sealed record DetectorSpec
 /// <summary>One layer of a BlazeFace detector's anchors: a grid of <paramref name="Stride"/>-pixel cells, <paramref name="PerCell"/>
 /// anchors each.</summary>
 public sealed record AnchorLayer(int Stride, int PerCell);
+
+/// <summary>
+/// A passive liveness model: the face's box squared about its centre and widened by <see cref="ContextMargin"/> (0.5:
+/// the crop's side is 1.5 times the box's longer side), resized to <see cref="InputSize"/>, scored; a softmax of two
+/// classes (<see cref="LiveIndex"/> is the live one) or one sigmoid output (the live probability).
+/// </summary>
+public sealed record LivenessSpec
+{
+    public required string ModelId { get; init; }
+    public required string File { get; init; }
+    public required int InputSize { get; init; }
+    public required Normalization Normalization { get; init; }
+    public int LiveIndex { get; init; } = 1;
+    public float ContextMargin { get; init; }
+    /// <summary>Live at or above this score.</summary>
+    public float Threshold { get; init; } = 0.5f;
+    /// <summary>What was measured at <see cref="Threshold"/>, and where.</summary>
+    public LivenessMeasurement? Measured { get; init; }
+}
+
+/// <summary>ISO/IEC 30107-3 error rates at the pack's threshold on a named set, with the command that measured them.</summary>
+public sealed record LivenessMeasurement(string Set, double Apcer, double Bpcer, double Acer, double Eer, string Date, string Command);
 
 public sealed record LandmarkSpec
 {

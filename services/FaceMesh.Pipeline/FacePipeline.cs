@@ -29,6 +29,10 @@ public sealed class FacePipeline : IDisposable
     public static FacePipeline Open(ModelPack pack, PipelineOptions? options = null, Action<string>? log = null)
     {
         options ??= new PipelineOptions();
+        if (pack.Manifest.IsLivenessOnly)
+            throw new ModelFileException(
+                $"The pack '{pack.Manifest.Name}' holds only a liveness model; it checks faces that another pack finds " +
+                "(facemesh eval liveness --pack). Use a detection pack here, such as 'default'.");
         return new(options.OnlyEmbedder is { } only ? pack.WithOnlyEmbedder(only) : pack, options, log);
     }
 

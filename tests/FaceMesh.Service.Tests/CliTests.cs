@@ -96,6 +96,44 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Eval_liveness_writes_the_iso_30107_3_error_rates_and_a_det_curve()
+    {
+        // Two subjects of pad-dev, every fifth frame, linked into folders of their own.
+        var root = TestPaths.NewTempDirectory();
+        foreach (var kind in new[] { "real", "spoof" })
+            foreach (var subject in new[] { "0002", "0005" })
+            {
+                var dir = Directory.CreateDirectory(Path.Combine(root, kind, subject)).FullName;
+                foreach (var frame in Directory.GetFiles(Path.Combine(TestPaths.Datasets, "pad-dev", kind, subject)).Order().Where((_,
+                    i) => i % 5 == 0))
+                    File.CreateSymbolicLink(Path.Combine(dir, Path.GetFileName(frame)), frame);
+            }
+        var output = TestPaths.NewTempDirectory();
+        string json = Path.Combine(output, "liveness.json"), plot = Path.Combine(output, "det.png");
+        Assert.Equal(0, Run("eval", "liveness", "--pack", "liveness-livenessnet", "--real", Path.Combine(root, "real"),
+            "--spoof", Path.Combine(root, "spoof"), "--json", json, "--plot", plot));
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var r = doc.RootElement;
+        int real = Directory.GetFiles(Path.Combine(root, "real"), "*", SearchOption.AllDirectories).Length;
+        int spoof = Directory.GetFiles(Path.Combine(root, "spoof"), "*", SearchOption.AllDirectories).Length;
+        Assert.Equal((real, spoof, 0), (r.GetProperty("real").GetInt32(), r.GetProperty("spoof").GetInt32(),
+            r.GetProperty("no_face").GetInt32()));
+        foreach (var key in new[] { "apcer", "bpcer", "acer", "eer" })
+            Assert.InRange(r.GetProperty(key).GetDouble(), 0.0, 1.0);
+        Assert.Equal((r.GetProperty("apcer").GetDouble() + r.GetProperty("bpcer").GetDouble()) / 2, r.GetProperty("acer").GetDouble(), 9);
+        Assert.Equal(0.5, r.GetProperty("threshold").GetDouble());
+        Assert.True(r.GetProperty("eer").GetDouble() < 0.5); // better than a coin, as on all of pad-dev (31 %)
+        Assert.True(IsPng(plot));
+        // A photo without a face counts against the system: as a live face refused.
+        File.WriteAllBytes(Path.Combine(root, "real", "0002", "blank.png"), ImageEncoder.Encode(new RgbImage(200, 200)));
+        Assert.Equal(0, Run("eval", "liveness", "--pack", "liveness-livenessnet", "--real", Path.Combine(root, "real"),
+            "--spoof", Path.Combine(root, "spoof"), "--json", json));
+        using var again = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(1, again.RootElement.GetProperty("no_face").GetInt32());
+        Assert.True(again.RootElement.GetProperty("bpcer").GetDouble() > r.GetProperty("bpcer").GetDouble());
+    }
+
+    [Fact]
     public void Eval_detect_writes_ap_overall_and_by_size()
     {
         var dir = TestPaths.NewTempDirectory();

@@ -30,6 +30,8 @@ public static class FaceMeshApp
                 eval.AddCommand<EvalIdentifyCommand>("identify").WithDescription("Open-set 1:N: rank-1, rank-5, FNIR at FPIR 1e-1 and 1e-2.");
                 eval.AddCommand<EvalClusterCommand>("cluster")
                     .WithDescription("Group unlabelled photos by person: pairwise and BCubed P, R, F; the density-rule baseline.");
+                eval.AddCommand<EvalLivenessCommand>("liveness")
+                    .WithDescription("Presentation-attack detection (ISO/IEC 30107-3): APCER, BPCER, ACER, EER, DET curve.");
                 eval.AddCommand<EvalDetectCommand>("detect").WithDescription("Detection AP at IoU 0.5 on WIDER-format ground truth.");
             });
             config.AddCommand<EnrollCommand>("enroll").WithDescription("Fleet: enroll photos of one person into a gallery.");

@@ -52,7 +52,8 @@ public static class Plots
     /// DET curves (ISO/IEC 19795-1): false non-match rate against false match rate, both on log axes, so the low-error
     /// corner where a deployment operates is spread out rather than squeezed against the ROC's top edge.
     /// </summary>
-    public static void Det(string path, IEnumerable<(string Label, RocCurve Curve)> curves, string title)
+    public static void Det(string path, IEnumerable<(string Label, RocCurve Curve)> curves, string title,
+                           string xLabel = "False match rate (log)", string yLabel = "False non-match rate (log)")
     {
         var plot = NewPlot();
         foreach (var (label, curve) in curves)
@@ -70,8 +71,8 @@ public static class Plots
                 LabelFormatter = x => $"1e{x:0}",
             };
         plot.Title(title);
-        plot.XLabel("False match rate (log)");
-        plot.YLabel("False non-match rate (log)");
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
         plot.ShowLegend(Alignment.UpperRight);
         plot.SavePng(path, 800, 600);
     }

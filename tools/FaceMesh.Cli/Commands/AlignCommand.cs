@@ -15,6 +15,10 @@ public sealed class AlignCommand : Command<AlignCommand.Settings>
 {
     public static readonly string[] PhotoExtensions = [".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"];
 
+    /// <summary>Every photo under <paramref name="folder"/>, at any depth, in path order.</summary>
+    public static string[] PhotosUnder(string folder) => Directory.GetFiles(folder, "*", SearchOption.AllDirectories)
+        .Where(p => PhotoExtensions.Contains(Path.GetExtension(p).ToLowerInvariant())).Order(StringComparer.Ordinal).ToArray();
+
     public sealed class Settings : PipelineSettings
     {
         [CommandArgument(0, "<IN_DIR>")]

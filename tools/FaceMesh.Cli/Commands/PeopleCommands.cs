@@ -28,9 +28,7 @@ public sealed class PeopleAddCommand : Command<PeopleAddCommand.Settings>
     {
         if (!Directory.Exists(settings.Folder))
             throw new DirectoryNotFoundException($"The folder '{settings.Folder}' does not exist.");
-        var paths = Directory.GetFiles(settings.Folder, "*", SearchOption.AllDirectories)
-            .Where(p => AlignCommand.PhotoExtensions.Contains(Path.GetExtension(p).ToLowerInvariant()))
-            .Order(StringComparer.Ordinal).ToArray();
+        var paths = AlignCommand.PhotosUnder(settings.Folder);
         var (client, channel) = settings.Connect();
         using var _ = channel;
         var refused = new List<(string Photo, string Reason)>();
