@@ -63,7 +63,10 @@ public sealed class DetectorGrpcService(DetectorModel model) : DetectorService.D
             : model.Finder.Detect(image, request.MultiScale, maxFaces: limit); // faces beyond the limit are not landmarked
         DetectorMetrics.Duration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
         DetectorMetrics.Faces.Record(faces.Count);
-        var kept = faces.OrderByDescending(f => f.Box.Area).Take(limit).Select(f => InPhotoPixels(f, 1 / pending.Scale)).ToArray();
+        var found = faces.OrderByDescending(f => f.Box.Area).Take(limit).ToArray();
+        var kept = found.Select(f => InPhotoPixels(f, 1 / pending.Scale)).ToArray();
+        // Liveness on the decoded image, where the boxes are before they are scaled to the photo's pixels.
+        var liveness = model.Liveness is { } live && found.Length > 0 ? live.Score(image, found.Select(f => f.Box).ToArray()) : null;
         var response = new DetectFacesResponse
         {
             ImageWidth = pending.OriginalWidth,
@@ -71,6 +74,16 @@ public sealed class DetectorGrpcService(DetectorModel model) : DetectorService.D
             PrimaryFace = kept.Length == 0 ? -1 : PrimaryFace.IndexOf(kept, pending.OriginalWidth, pending.OriginalHeight, model.Finder.Options.PrimaryScoreMargin),
         };
         response.Faces.Add(kept.Select(f => ToMessage(f, request.IncludeCrops, model.Finder.Crops)));
+        if (liveness is not null)
+            for (int i = 0; i < liveness.Length; i++)
+            {
+                bool isLive = liveness[i] >= model.Liveness!.Threshold;
+                response.Faces[i].Liveness = new Liveness
+                {
+                    Score = liveness[i], Live = isLive, Threshold = model.Liveness.Threshold, ModelId = model.Liveness.ModelId,
+                };
+                DetectorMetrics.LivenessDecisions.Add(1, new KeyValuePair<string, object?>("decision", isLive ? "live" : "attack"));
+            }
         return response;
     }
 

@@ -23,6 +23,9 @@ public static class DetectorMetrics
     public static readonly Counter<long> BudgetRefusals = Meter.CreateCounter<long>("facemesh.detector.decode.refusals", "{request}",
         "Requests refused with RESOURCE_EXHAUSTED because the decode budget stayed full (Detector:DecodeBudgetMegabytes).");
 
+    public static readonly Counter<long> LivenessDecisions = Meter.CreateCounter<long>("facemesh.detector.liveness.decisions", "{face}",
+        "Faces judged by the liveness model (Detector:LivenessPack), by decision: live or attack.");
+
     private static DecodeBudget? _budget;
 
     /// <summary>Reports this budget's bytes in use and peak (one Detector a process).</summary>

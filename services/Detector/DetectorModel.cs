@@ -24,10 +24,20 @@ public sealed class DetectorModel : IDisposable
         DecodeWait = TimeSpan.FromMilliseconds(o.DecodeWaitMilliseconds);
         DetectorMetrics.Observe(Budget);
         MaxFaces = o.MaxFaces;
+        if (o.LivenessPack.Length > 0)
+        {
+            Liveness = new Pipeline.Liveness.LivenessModel(ModelPack.Load(o.LivenessPack), new InferenceOptions { Provider = o.Provider },
+                message => logger.LogWarning("{Message}", message));
+            logger.LogInformation("Liveness {Model} from pack {Pack}, live at or above {Threshold}", Liveness.ModelId, o.LivenessPack,
+                Liveness.Threshold);
+        }
         logger.LogInformation("Detector {Kind} from pack {Pack}; crowd mode {Strategy}, mirrored pass {Mirrored}", pack.Manifest.Detector.Kind, pack.Manifest.Name, o.CrowdStrategy, o.CrowdMirroredPass);
     }
 
     public FaceFinder Finder { get; }
+
+    /// <summary>The liveness model, when <see cref="DetectorOptions.LivenessPack"/> names one.</summary>
+    public Pipeline.Liveness.LivenessModel? Liveness { get; }
     public ImageLimits Limits { get; }
 
     /// <summary>Bounds the pixels held by requests at once (decode and detection).</summary>
@@ -36,5 +46,9 @@ public sealed class DetectorModel : IDisposable
     public TimeSpan DecodeWait { get; }
     public int MaxFaces { get; }
 
-    public void Dispose() => Finder.Dispose();
+    public void Dispose()
+    {
+        Finder.Dispose();
+        Liveness?.Dispose();
+    }
 }

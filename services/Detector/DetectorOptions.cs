@@ -14,6 +14,9 @@ public sealed class DetectorOptions
 
     public ExecutionProvider Provider { get; set; } = ExecutionProvider.Cpu;
 
+    /// <summary>A liveness pack (deploy/models/liveness-*): every face found gets a liveness score and decision. Empty: off.</summary>
+    public string LivenessPack { get; set; } = "";
+
     [Range(1, 1000, ErrorMessage = "Detector:MaxFaces must be between 1 and 1000.")]
     public int MaxFaces { get; set; } = 100;
 

@@ -35,6 +35,8 @@ public sealed class FaceMeshGrpcService(
         var response = new VerifyResponse { Far = far, Threshold = threshold, ModelId = model };
         if (probe is null)
             return response; // no face in the probe: a normal answer, no match
+        if (request.RequireLive)
+            RequireLive(probe, "probe", "compared");
         response.ProbeFace = WithoutCrop(probe);
         switch (request.ReferenceCase)
         {
@@ -123,6 +125,8 @@ public sealed class FaceMeshGrpcService(
                 throw new RpcException(new Status(StatusCode.FailedPrecondition,
                     $"photos[{p}]: the face's quality is {face.Quality.Overall:F2}, below the enrollment minimum {_options.MinEnrollQuality:F2} " +
                     $"(eyes {face.Quality.EyeDistance:F0} px apart, yaw {face.Quality.Yaw:F0}°, sharpness {face.Quality.Sharpness:F2}). Nothing was enrolled; send a sharper, more frontal, larger face."));
+            if (request.RequireLive)
+                RequireLive(face, $"photos[{p}]", "enrolled");
             chosen.Add((face, low, p, index));
         }
         var embeddings = await Embed(chosen.Select(c => c.Face).ToArray(), call);
@@ -375,6 +379,20 @@ public sealed class FaceMeshGrpcService(
         foreach (var batch in faces.Chunk(64))
             all.AddRange(await Embed(batch, call));
         return all;
+    }
+
+    /// <summary>require_live: the face must have been judged live by the Detector's liveness model, which must be there.</summary>
+    private static void RequireLive(Contracts.V1.Face face, string what, string verb)
+    {
+        if (face.Liveness is null)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"require_live is set, but the Detector has no liveness model (Detector:LivenessPack); nothing was {verb}. " +
+                "Configure a liveness pack on the Detector, or leave require_live unset."));
+        if (!face.Liveness.Live)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"{what}: the face was not judged live (liveness {face.Liveness.Score:F2}, below the threshold " +
+                $"{face.Liveness.Threshold:F2} of {face.Liveness.ModelId}): it may be a printed photo held to the camera. " +
+                $"Nothing was {verb}; capture the person in front of the camera."));
     }
 
     private async Task<Contracts.V1.Face?> PrimaryFace(Image? image, string field, CallOptions call)

@@ -49,6 +49,10 @@ public sealed class EvalLivenessCommand : Command<EvalLivenessCommand.Settings>
         [Description("The DET curve: attacks accepted (APCER) against live faces refused (BPCER).")]
         public string? Plot { get; init; }
 
+        [CommandOption("--scores <OUT.tsv>")]
+        [Description("Write each photo's score: path, real or spoof, score (empty without a face).")]
+        public string? Scores { get; init; }
+
         [CommandOption("--provider <cpu|cuda>")]
         [DefaultValue(ExecutionProvider.Cpu)]
         public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
@@ -121,6 +125,9 @@ public sealed class EvalLivenessCommand : Command<EvalLivenessCommand.Settings>
             };
             File.WriteAllText(json, JsonSerializer.Serialize(body, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         }
+        if (settings.Scores is { } tsv)
+            File.WriteAllLines(tsv, real.Select(p => (p, "real")).Concat(spoof.Select(p => (p, "spoof")))
+                .Select(x => $"{x.p}\t{x.Item2}\t{scores[x.p]?.ToString("R", System.Globalization.CultureInfo.InvariantCulture) ?? ""}"));
         if (settings.Plot is { } plot)
         {
             // A DET curve from the pair-matching plot: live faces play the genuine pairs, attacks the impostors.
