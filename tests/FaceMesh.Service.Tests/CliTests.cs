@@ -124,6 +124,15 @@ public sealed class CliTests
         Assert.Equal(0.5, r.GetProperty("threshold").GetDouble());
         Assert.True(r.GetProperty("eer").GetDouble() < 0.5); // better than a coin, as on all of pad-dev (31 %)
         Assert.True(IsPng(plot));
+        // The shortcut check: the same model on a crop with background, and with the background grey.
+        Assert.Equal(0, Run("eval", "liveness", "--pack", "liveness-livenessnet", "--real", Path.Combine(root, "real"),
+            "--spoof", Path.Combine(root, "spoof"), "--json", json, "--margin", "1", "--grey-background"));
+        using (var grey = JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            Assert.Equal(1.0, grey.RootElement.GetProperty("context_margin").GetDouble());
+            Assert.True(grey.RootElement.GetProperty("grey_background").GetBoolean());
+            Assert.NotEqual(r.GetProperty("eer").GetDouble(), grey.RootElement.GetProperty("eer").GetDouble());
+        }
         // A photo without a face counts against the system: as a live face refused.
         File.WriteAllBytes(Path.Combine(root, "real", "0002", "blank.png"), ImageEncoder.Encode(new RgbImage(200, 200)));
         Assert.Equal(0, Run("eval", "liveness", "--pack", "liveness-livenessnet", "--real", Path.Combine(root, "real"),

@@ -62,6 +62,19 @@ public sealed class LivenessTests(PipelineFixture fixture, ITestOutputHelper out
     }
 
     [Fact]
+    public void The_shortcut_check_greys_everything_outside_the_face_and_keeps_the_face()
+    {
+        var photo = new RgbImage(100, 80);
+        Array.Fill(photo.Pixels, (byte)200);
+        var box = new Pipeline.Detection.FaceBox(40, 30, 60, 50); // 20 x 20; with 10 % padding: 38..62, 28..52
+        var grey = LivenessModel.GreyOutside(photo, box);
+        byte At(int x, int y) => grey.Pixels[(y * 100 + x) * 3];
+        Assert.Equal((128, 128, 128), (At(0, 0), At(37, 40), At(50, 53)));
+        Assert.Equal((200, 200, 200), (At(50, 40), At(38, 28), At(62, 52)));
+        Assert.Equal(200, photo.Pixels[0]); // the photo itself is left alone
+    }
+
+    [Fact]
     public void A_liveness_pack_loads_with_its_hashes_and_a_tampered_one_is_refused()
     {
         foreach (var name in new[] { "liveness-livenessnet", "liveness-antispoof" })

@@ -25,13 +25,18 @@ public sealed class LivenessModel : IDisposable
     }
 
     public LivenessSpec Spec { get; }
+
+    /// <summary>The crop's context margin: the pack's, or another one to measure what the background contributes.</summary>
+    public float ContextMargin { get; init; } = float.NaN;
+
+    private float Margin => float.IsNaN(ContextMargin) ? Spec.ContextMargin : ContextMargin;
     public string ModelId => Spec.ModelId;
     public float Threshold => Spec.Threshold;
 
     /// <summary>The crop the model takes: the box squared about its centre, each side (1 + margin) × the longer one.</summary>
     public RgbImage Crop(RgbImage photo, FaceBox box)
     {
-        float side = Math.Max(box.Width, box.Height) * (1 + Spec.ContextMargin);
+        float side = Math.Max(box.Width, box.Height) * (1 + Margin);
         int x0 = (int)MathF.Round(box.CenterX - side / 2), y0 = (int)MathF.Round(box.CenterY - side / 2), n = Math.Max(1,
             (int)MathF.Round(side));
         var square = new RgbImage(n, n);
@@ -70,6 +75,25 @@ public sealed class LivenessModel : IDisposable
             };
         }
         return scores;
+    }
+
+    /// <summary>
+    /// A copy of the photo with everything outside the face's box (widened by <paramref name="pad"/> of its size on each
+    /// side) set to mid-grey: the shortcut check, for a model that might judge the background (the capture session)
+    /// instead of the face.
+    /// </summary>
+    public static RgbImage GreyOutside(RgbImage photo, FaceBox box, float pad = 0.1f)
+    {
+        var copy = new RgbImage(photo.Width, photo.Height, (byte[])photo.Pixels.Clone());
+        float px = box.Width * pad, py = box.Height * pad;
+        for (int y = 0; y < photo.Height; y++)
+            for (int x = 0; x < photo.Width; x++)
+                if (x < box.Left - px || x > box.Right + px || y < box.Top - py || y > box.Bottom + py)
+                {
+                    int i = (y * photo.Width + x) * 3;
+                    copy.Pixels[i] = copy.Pixels[i + 1] = copy.Pixels[i + 2] = 128;
+                }
+        return copy;
     }
 
     public void Dispose() => _model.Dispose();

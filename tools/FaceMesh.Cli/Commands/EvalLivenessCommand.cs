@@ -42,6 +42,14 @@ public sealed class EvalLivenessCommand : Command<EvalLivenessCommand.Settings>
         [Description("Decide at this score instead of the pack's threshold.")]
         public float? Threshold { get; init; }
 
+        [CommandOption("--margin <M>")]
+        [Description("Crop with this context margin instead of the pack's (0: the face box; 1: twice its side): the shortcut check.")]
+        public float? Margin { get; init; }
+
+        [CommandOption("--grey-background")]
+        [Description("Set everything outside the face box (plus 10 %) to grey before scoring: the shortcut check.")]
+        public bool GreyBackground { get; init; }
+
         [CommandOption("--json <OUT>")]
         public string? Json { get; init; }
 
@@ -70,7 +78,10 @@ public sealed class EvalLivenessCommand : Command<EvalLivenessCommand.Settings>
                 throw new DirectoryNotFoundException($"The folder '{dir}' does not exist.");
         var inference = InferenceOptions.Default with { Provider = settings.Provider };
         var pack = ModelPack.Load(PackLocator.Resolve(settings.Pack));
-        using var liveness = new LivenessModel(pack, inference, message => Console.Error.WriteLine(message));
+        using var liveness = new LivenessModel(pack, inference, message => Console.Error.WriteLine(message))
+        {
+            ContextMargin = settings.Margin ?? float.NaN,
+        };
         using var pipeline = FacePipeline.Open(PackLocator.Resolve(settings.DetectorPack), new PipelineOptions { Inference = inference },
             message => Console.Error.WriteLine(message));
         var (real, spoof) = (AlignCommand.PhotosUnder(settings.Real), AlignCommand.PhotosUnder(settings.Spoof));
@@ -87,7 +98,8 @@ public sealed class EvalLivenessCommand : Command<EvalLivenessCommand.Settings>
                 if (face is not null)
                 {
                     long start = System.Diagnostics.Stopwatch.GetTimestamp();
-                    scores[path] = liveness.Score(image, [face.Box])[0];
+                    var scored = settings.GreyBackground ? LivenessModel.GreyOutside(image, face.Box) : image;
+                    scores[path] = liveness.Score(scored, [face.Box])[0];
                     livenessSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
                 }
                 else
@@ -121,6 +133,7 @@ public sealed class EvalLivenessCommand : Command<EvalLivenessCommand.Settings>
                 ["apcer_at_bpcer_1pct"] = result.ApcerAtBpcer1, ["real"] = result.Real, ["spoof"] = result.Spoof,
                 ["no_face"] = result.NoFace,
                 ["pack"] = pack.Manifest.Name, ["model_id"] = liveness.ModelId, ["ms_per_face"] = msPerFace,
+                ["context_margin"] = settings.Margin ?? pack.Manifest.Liveness!.ContextMargin, ["grey_background"] = settings.GreyBackground,
                 ["seconds"] = clock.Elapsed.TotalSeconds,
             };
             File.WriteAllText(json, JsonSerializer.Serialize(body, new JsonSerializerOptions { WriteIndented = true }) + "\n");
