@@ -133,7 +133,8 @@ public sealed class EvalLivenessCommand : Command<EvalLivenessCommand.Settings>
                 ["apcer_at_bpcer_1pct"] = result.ApcerAtBpcer1, ["real"] = result.Real, ["spoof"] = result.Spoof,
                 ["no_face"] = result.NoFace,
                 ["pack"] = pack.Manifest.Name, ["model_id"] = liveness.ModelId, ["ms_per_face"] = msPerFace,
-                ["context_margin"] = settings.Margin ?? pack.Manifest.Liveness!.ContextMargin, ["grey_background"] = settings.GreyBackground,
+                ["context_margin"] = settings.Margin ?? pack.Manifest.Liveness!.ContextMargin,
+                ["grey_background"] = settings.GreyBackground,
                 ["seconds"] = clock.Elapsed.TotalSeconds,
             };
             File.WriteAllText(json, JsonSerializer.Serialize(body, new JsonSerializerOptions { WriteIndented = true }) + "\n");
