@@ -277,6 +277,15 @@ public sealed class ChartTests(RenderedChart chart) : IClassFixture<RenderedChar
     }
 
     [Fact]
+    public void Liveness_is_off_by_default_and_a_liveness_pack_reaches_the_detector()
+    {
+        Assert.DoesNotContain("Detector__LivenessPack", Env(Container(chart.Named("default", "Deployment", "facemesh-detector"))).Keys);
+        var live = chart.Render("variant-liveness", "--set", "detector.livenessPack=liveness-livenessnet");
+        var env = Env(Container(RenderedChart.Named(live, "Deployment", "facemesh-detector")));
+        Assert.Equal("/models/liveness-livenessnet", (string)env["Detector__LivenessPack"]["value"]!);
+    }
+
+    [Fact]
     public void The_internal_services_are_headless_and_the_gateway_dials_every_pod_by_dns()
     {
         foreach (var (name, grpc, http) in new[] { ("detector", 5010, 5011), ("embedder", 5020, 5021), ("matcher", 5030, 5031) })

@@ -130,6 +130,9 @@ spec:
         - { name: Detector__DecodeBudgetMegabytes, value: {{ $c.decodeBudgetMegabytes | quote }} }
         - { name: Detector__CrowdStrategy, value: {{ $c.crowdStrategy | quote }} }
         - { name: Detector__CrowdMirroredPass, value: {{ $c.crowdMirroredPass | quote }} }
+        {{- if $c.livenessPack }}
+        - { name: Detector__LivenessPack, value: "{{ $v.models.mountPath }}/{{ $c.livenessPack }}" }
+        {{- end }}
         {{- else if eq $name "embedder" }}
         - { name: Embedder__Pack, value: "{{ $v.models.mountPath }}/{{ $v.models.pack }}" }
         # CUDA on the GPU pool; without a usable GPU the model falls back to the CPU and FaceMeshEmbedderOnCpu fires.
