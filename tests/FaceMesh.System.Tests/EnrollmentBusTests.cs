@@ -183,7 +183,8 @@ public sealed class EnrollmentBusTests(BusFleet fleet) : IClassFixture<BusFleet>
         SkipWithoutBroker();
         int before = RabbitMq.Messages(fleet.VirtualHost, "matcher-a_error"); // other tests of this fleet may have left some
         await fleet.Publish(Event("bus-errors", "erin", "erin-1", "model-x", seed: 2));
-        Assert.True(await Await(fleet.MatcherA, "bus-errors", ["erin-1"]));
+        // Up to a minute: once, in a full run on the 2 cores, this first event took longer than 30 s to arrive.
+        Assert.True(await Await(fleet.MatcherA, "bus-errors", ["erin-1"], seconds: 60));
         // An embedding of another model: retrying cannot fix it, so it goes straight to the error queue.
         await fleet.Publish(Event("bus-errors", "erin", "erin-2", "model-y", seed: 3));
         int errors = 0;
