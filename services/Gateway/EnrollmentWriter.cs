@@ -81,14 +81,8 @@ public sealed class EnrollmentWriter(
         }], "people change", call);
         if (!wait)
             return null;
-        var limit = DateTime.UtcNow.AddSeconds(gateway.Value.EnrollmentWaitSeconds);
-        var deadline = call.Deadline is { } d && d < limit ? d : limit;
-        var answer = await matcher.AwaitPeopleChangeAsync(new AwaitPeopleChangeRequest
-        {
-            Gallery = change.Gallery,
-            ChangeId = change.ChangeId
-        },
-            call.WithDeadline(deadline));
+        var awaited = new AwaitPeopleChangeRequest { Gallery = change.Gallery, ChangeId = change.ChangeId };
+        var answer = await matcher.AwaitPeopleChangeAsync(awaited, call.WithDeadline(WaitDeadline(call)));
         if (!answer.Done)
             return null;
         if (answer.Result.ErrorCode != 0)
@@ -130,11 +124,17 @@ public sealed class EnrollmentWriter(
 
     private async Task<bool> Await(GalleryRef gallery, IEnumerable<string> faceIds, bool absent, CallOptions call)
     {
-        var limit = DateTime.UtcNow.AddSeconds(gateway.Value.EnrollmentWaitSeconds);
-        var deadline = call.Deadline is { } d && d < limit ? d : limit;
         var request = new AwaitFacesRequest { Gallery = gallery, Absent = absent };
         request.FaceIds.Add(faceIds);
-        var answer = await matcher.AwaitFacesAsync(request, call.WithDeadline(deadline));
+        var answer = await matcher.AwaitFacesAsync(request, call.WithDeadline(WaitDeadline(call)));
         return answer.Done;
+    }
+
+    /// <summary>How long a call waits for the Matcher to apply a change: the caller's deadline, at most the Enrollment wait
+    /// limit.</summary>
+    private DateTime WaitDeadline(CallOptions call)
+    {
+        var limit = DateTime.UtcNow.AddSeconds(gateway.Value.EnrollmentWaitSeconds);
+        return call.Deadline is { } d && d < limit ? d : limit;
     }
 }

@@ -244,15 +244,9 @@ public sealed class FaceMeshGrpcService(
         var applied = await enrollment.ChangePeople(new PeopleChange { Gallery = gallery, Add = add }, request.WaitUntilGrouped
             || !enrollment.UsesBus, call);
         response.Grouped = applied is not null;
-        if (response.Grouped)
-            foreach (var photo in response.Photos.Where(p => p.Faces.Count > 0))
-            {
-                var people = await matcher.FindPhotoPeopleAsync(new FindPhotoPeopleRequest { Gallery = gallery, PhotoId = photo.PhotoId },
-                    call);
-                var personOf = people.Faces.ToDictionary(f => f.FaceId, f => f.PersonId);
-                foreach (var face in photo.Faces)
-                    face.PersonId = personOf.GetValueOrDefault(face.FaceId, "");
-            }
+        if (applied is not null)
+            foreach (var face in response.Photos.SelectMany(p => p.Faces))
+                face.PersonId = applied.FacePersons.GetValueOrDefault(face.FaceId, "");
         return response;
     }
 

@@ -81,8 +81,6 @@ public sealed class GalleryPeople(Matching.GalleryKey key, ClusteringOptions def
         return faces;
     }
 
-    public int IndexOf(string faceId) => _index[faceId];
-
     /// <summary>
     /// The state kept on restart: the faces as the store holds them (person id per face, "" waiting) with what the
     /// journal recorded of them, and the corrections.

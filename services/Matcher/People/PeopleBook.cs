@@ -92,6 +92,9 @@ public sealed class PeopleBook(IVectorStore store, IOptions<MatcherOptions> opti
                         LogText.Safe(key.ToString(), 300), entry.People.Count, entry.People.AddedSinceRegroup);
                     await ApplyLocked(key, entry, new PeopleChange { Gallery = change.Gallery, Regroup = new() }, cancellation);
                 }
+                if (change.ChangeCase == PeopleChange.ChangeOneofCase.Add)
+                    foreach (var face in change.Add.Faces)
+                        result.FacePersons[face.FaceId] = entry.People!.PersonOf(face.FaceId);
             }
             catch (Exception e) when (Refusal(e) is { } code)
             {

@@ -55,10 +55,8 @@ public sealed class PeopleJournal(string directory)
         var state = new State();
         if (!Durable || !File.Exists(PathOf(gallery)))
             return state;
-        int line = 0;
         foreach (var text in File.ReadLines(PathOf(gallery)))
         {
-            line++;
             if (text.Length == 0)
                 continue;
             Record? r;

@@ -127,16 +127,14 @@ public sealed class EvalLivenessCommand : Command<EvalLivenessCommand.Settings>
         AnsiConsole.Write(table);
         if (settings.Json is { } json)
         {
-            var body = new Dictionary<string, object>
-            {
-                ["apcer"] = result.Apcer, ["bpcer"] = result.Bpcer, ["acer"] = result.Acer, ["eer"] = result.Eer, ["threshold"] = threshold,
-                ["apcer_at_bpcer_1pct"] = result.ApcerAtBpcer1, ["real"] = result.Real, ["spoof"] = result.Spoof,
-                ["no_face"] = result.NoFace,
-                ["pack"] = pack.Manifest.Name, ["model_id"] = liveness.ModelId, ["ms_per_face"] = msPerFace,
-                ["context_margin"] = settings.Margin ?? pack.Manifest.Liveness!.ContextMargin,
-                ["grey_background"] = settings.GreyBackground,
-                ["seconds"] = clock.Elapsed.TotalSeconds,
-            };
+            // The scores under their ISO names (LivenessScores), then what was run.
+            var body = JsonSerializer.SerializeToNode(result)!.AsObject();
+            body["pack"] = pack.Manifest.Name;
+            body["model_id"] = liveness.ModelId;
+            body["ms_per_face"] = msPerFace;
+            body["context_margin"] = settings.Margin ?? pack.Manifest.Liveness!.ContextMargin;
+            body["grey_background"] = settings.GreyBackground;
+            body["seconds"] = clock.Elapsed.TotalSeconds;
             File.WriteAllText(json, JsonSerializer.Serialize(body, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         }
         if (settings.Scores is { } tsv)
