@@ -11,8 +11,9 @@ namespace FaceMesh.Gateway;
 public static class GatewayHost
 {
     /// <summary>
-    /// Internal calls are retried on UNAVAILABLE, within the caller's deadline: 4 attempts, back-off from 100 ms. Every
-    /// internal call may be: enrollments are keyed by face id, so a repeated one is the same one.
+    /// Internal calls are retried on UNAVAILABLE, within the caller's deadline: 5 attempts (the gRPC client's cap), back-off
+    /// from 200 ms, so about 3 s pass before a call gives up; a busy Gateway may take that long to notice that an instance
+    /// died. Every internal call may be retried: enrollments are keyed by face id, so a repeated one is the same one.
     /// </summary>
     private static readonly ServiceConfig RetryOnUnavailable = new()
     {
@@ -23,8 +24,8 @@ public static class GatewayHost
                 Names = { MethodName.Default },
                 RetryPolicy = new RetryPolicy
                 {
-                    MaxAttempts = 4,
-                    InitialBackoff = TimeSpan.FromMilliseconds(100),
+                    MaxAttempts = 5,
+                    InitialBackoff = TimeSpan.FromMilliseconds(200),
                     MaxBackoff = TimeSpan.FromSeconds(2),
                     BackoffMultiplier = 2,
                     RetryableStatusCodes = { Grpc.Core.StatusCode.Unavailable },

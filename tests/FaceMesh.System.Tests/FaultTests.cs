@@ -46,7 +46,7 @@ public sealed class FaultTests(LoopbackFleet fleet) : IClassFixture<LoopbackFlee
                     await Task.Delay(10);
                 embedder.Kill(); // SIGKILL under load
                 await embedder.WaitForExitAsync();
-                await Task.Delay(TimeSpan.FromSeconds(2));
+                await Task.Delay(TimeSpan.FromSeconds(4)); // longer than the Gateway's retries (about 3 s), so the fault is felt
                 embedder = TestProcess.StartService("Embedder", settings);
                 await TestProcess.WaitReady(http);
                 restarted.SetResult();

@@ -174,7 +174,8 @@ public sealed class LoadBalancingTests
                 await Task.CompletedTask;
             });
             Console.WriteLine($"load balancing, one Detector and one Embedder killed during 60 Verify: {ok} answered, {failed.Count} failed ({string.Join("; ", failed)})");
-            Assert.InRange(failed.Count, 0, 4); // at most the calls in flight when the processes died (concurrency 4)
+            // At most the calls in flight when the processes died (concurrency 4).
+            Assert.True(failed.Count <= 4, $"{failed.Count} Verify calls failed: {string.Join("; ", failed)}");
             var survivors = (await Detects(detectors[1..])).Zip(before[1..], (a, b) => a - b).ToArray();
             Assert.All(survivors, n => Assert.True(n >= 20, $"a surviving Detector got {n} of the calls"));
         }

@@ -66,7 +66,7 @@ public sealed class TrainerTests(AlignedCrops crops) : IClassFixture<AlignedCrop
 
     [Theory]
     [InlineData("arcface", 4, 0.05)]
-    [InlineData("triplet", 8, 0.2)]
+    [InlineData("triplet", 12, 0.2)]
     public void A_tiny_run_lowers_the_training_loss_and_writes_its_report(string loss, int epochs, double learningRate)
     {
         var config = Config("tiny-" + loss, loss, epochs, learningRate);
@@ -74,8 +74,9 @@ public sealed class TrainerTests(AlignedCrops crops) : IClassFixture<AlignedCrop
         var history = trainer.Run();
         Assert.Equal(epochs, history.Count);
         // The loss of one epoch is noisy (batch-hard mining picks new hardest pairs as the model moves; CPU kernels do not
-        // add up in the same order every run), so the last two epochs together are compared with the first two.
-        double first = (history[0].Loss + history[1].Loss) / 2, last = (history[^1].Loss + history[^2].Loss) / 2;
+        // add up in the same order every run), so the last quarter of the epochs together is compared with the first quarter.
+        int quarter = Math.Max(1, epochs / 4);
+        double first = history.Take(quarter).Average(h => h.Loss), last = history.TakeLast(quarter).Average(h => h.Loss);
         Assert.True(last < first * 0.9, $"loss per epoch: {string.Join(", ", history.Select(h => h.Loss.ToString("F3")))}");
         Assert.True(File.Exists(Path.Combine(config.Output, "metrics.json")));
         Assert.True(new FileInfo(Path.Combine(config.Output, "curves.png")).Length > 10_000);
