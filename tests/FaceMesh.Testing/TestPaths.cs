@@ -20,6 +20,7 @@ public static class TestPaths
     public static string CelebaDev => Path.Combine(Datasets, "celeba-dev");
     public static string CfpDev => Path.Combine(Datasets, "cfp-dev");
     public static string WiderDev => Path.Combine(Datasets, "wider-dev");
+    public static string PadDev => Path.Combine(Datasets, "pad-dev");
 
     public static string NewTempDirectory()
     {

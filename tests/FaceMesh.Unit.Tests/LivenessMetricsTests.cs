@@ -31,4 +31,16 @@ public sealed class LivenessMetricsTests
         Assert.Equal((0.0, 0.0, 0.0, 0.0, 0.0), (s.Apcer, s.Bpcer, s.Acer, s.Eer, s.ApcerAtBpcer1));
         Assert.Throws<ArgumentException>(() => LivenessMetrics.Score([], [0.1], 0.5));
     }
+
+    [Fact]
+    public void The_calibrated_threshold_is_the_middle_of_the_gap_of_least_acer_not_its_edge()
+    {
+        // Separated: every threshold in (0.3, 0.7] makes no error; the middle of that gap is taken.
+        Assert.Equal(0.5, LivenessMetrics.ThresholdOfLeastAcer([0.9, 0.8, 0.7], [0.1, 0.2, 0.3]), 9);
+        // Overlapping: one error is the least (ACER 1/8, at a threshold in (0.6, 0.65] or in (0.7, 0.8]); the gaps tie,
+        // the middle one of the tied candidates is 0.8, so the threshold is halfway between 0.7 and 0.8.
+        double t = LivenessMetrics.ThresholdOfLeastAcer([0.9, 0.8, 0.65, 0.95], [0.1, 0.6, 0.7, 0.2]);
+        Assert.Equal(0.75, t, 9);
+        Assert.Equal(1.0 / 8, (LivenessMetrics.Apcer([0.1, 0.6, 0.7, 0.2], t) + LivenessMetrics.Bpcer([0.9, 0.8, 0.65, 0.95], t)) / 2, 9);
+    }
 }

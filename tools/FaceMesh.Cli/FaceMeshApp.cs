@@ -22,6 +22,9 @@ public static class FaceMeshApp
             });
             config.AddCommand<DetectCommand>("detect").WithDescription("Find every face in a photo: box, landmarks, score, quality.");
             config.AddCommand<AlignCommand>("align").WithDescription("Folder-per-identity photos in, aligned 112x112 crops out.");
+            config.AddCommand<LivenessCropsCommand>("liveness-crops")
+                .WithDescription(
+                    "Live and attack photos in, liveness crops (face plus context) out, named by subject: the trainer's data.");
             config.AddCommand<VerifyCommand>("verify").WithDescription("Are two photos the same person? Score and decision at each calibrated FAR.");
             config.AddBranch("eval", eval =>
             {

@@ -66,7 +66,20 @@ public static class LivenessMetrics
     public static double ApcerAtBpcer(double[] real, double[] spoof, double bpcer) =>
         Candidates(real, spoof).Where(t => Bpcer(real, t) <= bpcer + 1e-12).Select(t => Apcer(spoof, t)).DefaultIfEmpty(1).Min();
 
-    /// <summary>The threshold with the lowest ACER on these scores (to calibrate a pack on its own split).</summary>
-    public static double ThresholdOfLeastAcer(double[] real, double[] spoof) =>
-        Candidates(real, spoof).MinBy(t => (Apcer(spoof, t) + Bpcer(real, t)) / 2);
+    /// <summary>
+    /// A threshold with the lowest ACER on these scores (to calibrate a pack on its own split). Every threshold between a
+    /// score and the next one decides these scores alike, so the middle of that gap is taken, not its edge (where the
+    /// next live face a little below the lowest live score would be refused); of several such gaps, the middle one.
+    /// </summary>
+    public static double ThresholdOfLeastAcer(double[] real, double[] spoof)
+    {
+        var candidates = Candidates(real, spoof);
+        var acer = candidates.Select(t => (Apcer(spoof, t) + Bpcer(real, t)) / 2).ToArray();
+        double least = acer.Min();
+        var tied = Enumerable.Range(0, candidates.Length).Where(i => acer[i] <= least + 1e-12).ToArray();
+        int chosen = tied[tied.Length / 2];
+        return chosen == 0 ? candidates[0] : candidates[chosen] == double.MaxValue
+            ? candidates[chosen - 1] + 1e-6
+            : (candidates[chosen - 1] + candidates[chosen]) / 2;
+    }
 }

@@ -6,7 +6,7 @@ namespace FaceMesh.Training;
 
 /// <summary>
 /// <c>facemesh-train</c> (or <c>tools/facemesh train</c>), parsed as the <c>facemesh</c> CLI parses its commands:
-/// <c>CONFIG.json [--resume] [--pack OUT_DIR --model-id ID [--base-pack DIR]]</c> trains as the config says;
+/// <c>CONFIG.json [--resume] [--pack OUT_DIR | --liveness-pack OUT_DIR] [--model-id ID] [--base-pack DIR]</c> trains as the config says;
 /// <c>--throughput [--batch 32] [--steps 10]</c> measures training images/s per backbone;
 /// <c>--compare OUT.png RUN_DIR...</c> puts finished runs side by side.
 /// </summary>
@@ -25,6 +25,11 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--pack <DIR>")]
         [Description("After training, write a model pack the fleet serves into DIR.")]
         public string? Pack { get; init; }
+
+        [CommandOption("--liveness-pack <DIR>")]
+        [Description("After training a live/attack classifier on liveness crops, write a liveness pack into DIR " +
+                     "(threshold chosen on the calibration subjects).")]
+        public string? LivenessPack { get; init; }
 
         [CommandOption("--model-id <ID>")]
         [Description("The pack's model id (default: DIR's name).")]
@@ -97,6 +102,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 settings.ModelId ?? Path.GetFileName(Path.GetFullPath(packDirectory)));
             var thresholds = string.Join(", ", pack.Manifest.Thresholds.Far.Select(kv => $"{kv.Key}: {kv.Value:F4}"));
             Console.WriteLine($"model pack {pack.Directory}: model id {pack.Manifest.ModelId}, thresholds {thresholds}");
+        }
+        if (settings.LivenessPack is { } livenessDirectory)
+        {
+            var (pack, calibration) = Export.LivenessPackWriter.Write(trainer, config, livenessDirectory,
+                settings.ModelId ?? Path.GetFileName(Path.GetFullPath(livenessDirectory)));
+            Console.WriteLine($"liveness pack {pack.Directory}: model id {pack.Manifest.ModelId}, threshold {calibration.Threshold:G4} " +
+                              $"(least ACER on the calibration subjects' {calibration.Live} live and {calibration.Attack} attack crops: " +
+                              $"APCER {calibration.Apcer:P2}, BPCER {calibration.Bpcer:P2})");
         }
         return 0;
     }

@@ -45,7 +45,7 @@ public sealed class Trainer : IDisposable
     {
         _config = config;
         _report = report ?? Console.WriteLine;
-        _data = new FaceFolder(config.Data, config.HeldOutIdentities);
+        _data = new FaceFolder(config.Data, config.HeldOutIdentities, [.. config.HeldOutSubjects, .. config.CalibrationSubjects]);
         if (config.EvalPairs is { } pairs && !File.Exists(pairs) && _data.HeldOutIdentities.Count > 0)
         {
             int perFold = LfwPairs.Write(pairs, config.Data, _data.HeldOutIdentities, seed: config.Seed);
@@ -76,6 +76,8 @@ public sealed class Trainer : IDisposable
     public nn.Module<Tensor, Tensor> Backbone => _backbone;
     public Head? Head => _head;
     public IReadOnlyList<EpochMetrics> History => _history;
+    /// <summary>The crops trained on (held-out identities and subjects left out).</summary>
+    public IReadOnlyList<FaceCrop> TrainingCrops => _data.Train;
     public int Epoch => _epoch;
 
     public static nn.Module<Tensor, Tensor> CreateBackbone(TrainingConfig config)
@@ -210,6 +212,33 @@ public sealed class Trainer : IDisposable
                 result[start + i] = values.AsSpan(i * dim, dim).ToArray();
         }
         _backbone.train();
+        return result;
+    }
+
+    /// <summary>Each class's probability (the softmax of the head's logits) for crops, in evaluation mode; a softmax head only.</summary>
+    public float[][] Classify(IReadOnlyList<string> crops)
+    {
+        if (_head is not SoftmaxHead head)
+            throw new InvalidOperationException($"Classifying crops needs the softmax head; this run's loss is {_config.Loss}.");
+        _backbone.eval();
+        head.eval();
+        var result = new float[crops.Count][];
+        using (no_grad())
+        {
+            for (int start = 0; start < crops.Count; start += 64)
+            {
+                using var scope = NewDisposeScope();
+                var slice = crops.Skip(start).Take(64).ToArray();
+                var logits = head.Classifier.forward(_backbone.forward(Batches.ToTensor(slice.Select(_data.Pixels).ToArray())));
+                var probabilities = nn.functional.softmax(logits, 1);
+                var values = probabilities.data<float>().ToArray();
+                int classes = (int)probabilities.shape[1];
+                for (int i = 0; i < slice.Length; i++)
+                    result[start + i] = values.AsSpan(i * classes, classes).ToArray();
+            }
+        }
+        _backbone.train();
+        head.train();
         return result;
     }
 

@@ -19,6 +19,14 @@ public sealed record TrainingConfig
     /// when it does not exist, the trainer writes one over its held-out identities (10 identity-disjoint folds).
     /// </summary>
     public string? EvalPairs { get; init; }
+    /// <summary>
+    /// Subjects whose crops are left out of training, for data whose folders are classes, not people (liveness crops,
+    /// <c>facemesh liveness-crops</c>: <c>live/</c> and <c>attack/</c>, each crop named <c>SUBJECT_FRAME.png</c>): the
+    /// trained model is measured on them, so it is split by subject, never by frame.
+    /// </summary>
+    public string[] HeldOutSubjects { get; init; } = [];
+    /// <summary>Subjects left out of training too, on whose crops a liveness pack's threshold is chosen (least ACER).</summary>
+    public string[] CalibrationSubjects { get; init; } = [];
     /// <summary>Where checkpoints, metrics.json and curves.png go.</summary>
     public string Output { get; init; } = "artifacts/train/run";
 
@@ -132,4 +140,10 @@ public sealed record AugmentationConfig
     public double ColourJitter { get; init; } = 0.2;
     public double Greyscale { get; init; } = 0.1;
     public double Blur { get; init; } = 0.1;
+    /// <summary>Exposure: the crop's gamma drawn from [1/(1 + this), 1 + this] (0: off).</summary>
+    public double Exposure { get; init; }
+    /// <summary>The probability of re-encoding the crop as a JPEG of a quality between <see cref="JpegQuality"/>'s two
+    /// values (compression that a camera or an upload adds, and that a print's texture must survive).</summary>
+    public double Jpeg { get; init; }
+    public int[] JpegQuality { get; init; } = [30, 95];
 }

@@ -34,9 +34,15 @@ public sealed class LivenessModel : IDisposable
     public float Threshold => Spec.Threshold;
 
     /// <summary>The crop the model takes: the box squared about its centre, each side (1 + margin) × the longer one.</summary>
-    public RgbImage Crop(RgbImage photo, FaceBox box)
+    public RgbImage Crop(RgbImage photo, FaceBox box) => Crop(photo, box, Margin, Spec.InputSize);
+
+    /// <summary>
+    /// The box squared about its centre, each side (1 + <paramref name="margin"/>) × the longer one, edge pixels where it
+    /// leaves the photo, resized to <paramref name="size"/>: what a liveness model takes, and what its trainer is given.
+    /// </summary>
+    public static RgbImage Crop(RgbImage photo, FaceBox box, float margin, int size)
     {
-        float side = Math.Max(box.Width, box.Height) * (1 + Margin);
+        float side = Math.Max(box.Width, box.Height) * (1 + margin);
         int x0 = (int)MathF.Round(box.CenterX - side / 2), y0 = (int)MathF.Round(box.CenterY - side / 2), n = Math.Max(1,
             (int)MathF.Round(side));
         var square = new RgbImage(n, n);
@@ -52,7 +58,7 @@ public sealed class LivenessModel : IDisposable
                 square.Pixels[t + 2] = photo.Pixels[s + 2];
             }
         }
-        return Resampler.Resize(square, Spec.InputSize, Spec.InputSize);
+        return Resampler.Resize(square, size, size);
     }
 
     /// <summary>The live probability of each face.</summary>

@@ -50,6 +50,15 @@ public sealed class EvalLivenessCommand : Command<EvalLivenessCommand.Settings>
         [Description("Set everything outside the face box (plus 10 %) to grey before scoring: the shortcut check.")]
         public bool GreyBackground { get; init; }
 
+        [CommandOption("--subjects <LIST>")]
+        [Description("Only these subjects (first folders under --real and --spoof, comma-separated): the ones held out of training.")]
+        public string? Subjects { get; init; }
+
+        [CommandOption("--record <SET>")]
+        [Description("Write the figures at the pack's threshold into its manifest's 'measured' section, " +
+                     "with SET as the set's description.")]
+        public string? Record { get; init; }
+
         [CommandOption("--json <OUT>")]
         public string? Json { get; init; }
 
@@ -84,7 +93,14 @@ public sealed class EvalLivenessCommand : Command<EvalLivenessCommand.Settings>
         };
         using var pipeline = FacePipeline.Open(PackLocator.Resolve(settings.DetectorPack), new PipelineOptions { Inference = inference },
             message => Console.Error.WriteLine(message));
-        var (real, spoof) = (AlignCommand.PhotosUnder(settings.Real), AlignCommand.PhotosUnder(settings.Spoof));
+        var subjects = settings.Subjects?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        string[] Photos(string root) => AlignCommand.PhotosUnder(root)
+            .Where(p => subjects is null || subjects.Contains(LivenessCropsCommand.SubjectOf(root, p))).ToArray();
+        var (real, spoof) = (Photos(settings.Real), Photos(settings.Spoof));
+        if (real.Length == 0 || spoof.Length == 0)
+            throw new ArgumentException(
+                $"No live or no attack photos{(subjects is null ? "" : $" of the subjects {settings.Subjects}")} under " +
+                $"'{settings.Real}' and '{settings.Spoof}': each needs at least one.");
         var scores = new Dictionary<string, double?>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         double livenessSeconds = 0;
@@ -136,6 +152,25 @@ public sealed class EvalLivenessCommand : Command<EvalLivenessCommand.Settings>
             body["grey_background"] = settings.GreyBackground;
             body["seconds"] = clock.Elapsed.TotalSeconds;
             File.WriteAllText(json, JsonSerializer.Serialize(body, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        }
+        if (settings.Record is { } set)
+        {
+            if (settings.Threshold is not null || settings.Margin is not null || settings.GreyBackground)
+                throw new ArgumentException(
+                    "--record writes the figures of the pack as it is: leave out --threshold, --margin and --grey-background.");
+            var manifestPath = Path.Combine(pack.Directory, ModelPack.ManifestFileName);
+            var manifest = pack.Manifest with
+            {
+                Liveness = pack.Manifest.Liveness! with
+                {
+                    Measured = new LivenessMeasurement(set, Math.Round(result.Apcer, 4), Math.Round(result.Bpcer, 4),
+                        Math.Round(result.Acer, 4),
+                        Math.Round(result.Eer, 4), DateTime.UtcNow.ToString("yyyy-MM-dd"), "tools/facemesh " + string.Join(' ',
+                            context.Arguments.Select(a => a.Contains(' ') ? $"\"{a}\"" : a))),
+                },
+            };
+            File.WriteAllText(manifestPath, JsonSerializer.Serialize(manifest, ModelPackManifest.Json) + "\n");
+            Console.WriteLine($"recorded in {manifestPath}");
         }
         if (settings.Scores is { } tsv)
             File.WriteAllLines(tsv, real.Select(p => (p, "real")).Concat(spoof.Select(p => (p, "spoof")))

@@ -5,7 +5,7 @@ namespace FaceMesh.Training.Data;
 /// <summary>
 /// Augmentations of an aligned 112×112 crop, drawn from a seeded <see cref="Random"/> (so a run is repeatable):
 /// horizontal flip, a small random resized crop (the face stays aligned), colour jitter (brightness,
-/// contrast, saturation), greyscale, and a 3×3 blur.
+/// contrast, saturation), greyscale, exposure (gamma), a 3×3 blur and JPEG re-compression.
 /// </summary>
 public static class Augmentation
 {
@@ -22,8 +22,12 @@ public static class Augmentation
             image = Jitter(image, 1 + Uniform(random, config.ColourJitter), 1 + Uniform(random, config.ColourJitter), 1 + Uniform(random, config.ColourJitter));
         if (random.NextDouble() < config.Greyscale)
             image = Jitter(image, 1, 1, 0);
+        if (config.Exposure > 0)
+            image = Gamma(image, Math.Pow(1 + config.Exposure, Uniform(random, 1)));
         if (random.NextDouble() < config.Blur)
             image = Blur(image);
+        if (random.NextDouble() < config.Jpeg)
+            image = JpegRoundTrip(image, random.Next(config.JpegQuality[0], config.JpegQuality[^1] + 1));
         return image;
     }
 
@@ -96,6 +100,22 @@ public static class Augmentation
                 }
         return new RgbImage(w, h, output);
     }
+
+    /// <summary>Each channel value v becomes 255 · (v / 255)^gamma.</summary>
+    public static RgbImage Gamma(RgbImage image, double gamma)
+    {
+        var table = new byte[256];
+        for (int v = 0; v < 256; v++)
+            table[v] = Clamp(255 * Math.Pow(v / 255.0, gamma));
+        var output = new byte[image.Pixels.Length];
+        for (int i = 0; i < output.Length; i++)
+            output[i] = table[image.Pixels[i]];
+        return new RgbImage(image.Width, image.Height, output);
+    }
+
+    /// <summary>The crop encoded as a JPEG of the given quality and decoded again.</summary>
+    public static RgbImage JpegRoundTrip(RgbImage image, int quality) =>
+        ImageDecoder.Decode(ImageEncoder.Encode(image, SkiaSharp.SKEncodedImageFormat.Jpeg, quality));
 
     private static byte Clamp(double v) => (byte)Math.Clamp((int)Math.Round(v), 0, 255);
 }

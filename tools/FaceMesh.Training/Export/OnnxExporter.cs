@@ -31,6 +31,24 @@ public static class OnnxExporter
         return graph.Model(Input, [3, 112, 112], Output, embeddingSize, "FaceMesh.Training", metadata ?? new Dictionary<string, string>());
     }
 
+    /// <summary>
+    /// A classifier: the backbone, then the softmax head's linear layer and a softmax, so the output <c>scores</c>
+    /// (batch × classes) holds each class's probability (a liveness pack reads its live column).
+    /// </summary>
+    public static ModelProto ExportClassifier(nn.Module<Tensor, Tensor> backbone, Heads.SoftmaxHead head, IReadOnlyDictionary<string,
+        string> metadata)
+    {
+        backbone.eval();
+        head.eval();
+        var graph = new OnnxGraph();
+        var embedding = Module(graph, backbone, Input, "backbone");
+        var logits = Module(graph, head.Classifier, embedding, "head");
+        graph.Node("Softmax", "softmax", [logits], OnnxGraph.Int("axis", 1));
+        return graph.Model(Input, [3, 112, 112], Scores, head.Classifier.weight!.shape[0], "FaceMesh.Training", metadata);
+    }
+
+    public const string Scores = "scores";
+
     public static void Save(ModelProto model, string path)
     {
         using var file = File.Create(path);
