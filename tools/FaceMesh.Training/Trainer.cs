@@ -145,7 +145,7 @@ public sealed class Trainer : IDisposable
     private EpochMetrics RunEpoch(int epoch)
     {
         var random = Batches.EpochRandom(_config.Seed, epoch);
-        manual_seed(HashCode.Combine(_config.Seed, epoch));
+        manual_seed(Batches.SeedOf(_config.Seed, epoch, 0));
         _backbone.train();
         _head?.train();
         var batches = (_config.Loss == "triplet"

@@ -13,7 +13,23 @@ public static class Batches
 {
     public const float Mean = 127.5f, Std = 128f;
 
-    public static Random EpochRandom(int seed, int epoch) => new(HashCode.Combine(seed, epoch, 0x5eed));
+    public static Random EpochRandom(int seed, int epoch) => new(SeedOf(seed, epoch, 0x5eed));
+
+    /// <summary>
+    /// One seed from (run seed, epoch, stream), the same in every process: a fixed mix (SplitMix64's finaliser).
+    /// <see cref="HashCode.Combine{T1,T2}"/> is not usable here, it is randomised per process, so two runs of one
+    /// experiment drew different batches.
+    /// </summary>
+    public static int SeedOf(int seed, int epoch, int stream)
+    {
+        unchecked
+        {
+            ulong x = (uint)seed * 0x9E3779B97F4A7C15UL ^ (uint)epoch * 0xC2B2AE3D27D4EB4FUL ^ (uint)stream * 0x165667B19E3779F9UL;
+            x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+            x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+            return (int)(x ^ (x >> 31));
+        }
+    }
 
     /// <summary>All training crops shuffled, in batches of <paramref name="size"/> (the last partial batch dropped).</summary>
     public static IEnumerable<FaceCrop[]> Shuffled(IReadOnlyList<FaceCrop> crops, int size, Random random)
