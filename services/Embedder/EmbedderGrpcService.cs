@@ -31,6 +31,8 @@ public sealed class EmbedderGrpcService(EmbedderModel model) : EmbedderService.E
             ModelId = model.Embedder.ModelId,
             Dimension = model.Embedder.Dimension,
             ExecutionProvider = model.Embedder.Provider.ToString().ToLowerInvariant(),
+            Pack = model.PackName,
+            PackDescription = model.PackDescription,
         };
         info.Thresholds.Add(model.Thresholds.Points.Select(p => new FarThreshold { Far = p.Far, Threshold = p.Threshold }));
         return Task.FromResult(info);

@@ -17,6 +17,8 @@ public sealed class EmbedderModel : IAsyncDisposable
                                      message => logger.LogWarning("{Message}", message), o.MaxBatchSize);
         Thresholds = VerificationThresholds.From(pack.Manifest.Thresholds);
         FlipAugmentation = pack.Manifest.FlipAugmentation;
+        PackName = pack.Manifest.Name;
+        PackDescription = pack.Manifest.Description;
         Batcher = new EmbeddingBatcher(Embedder, new BatchingOptions
         {
             MaxBatchSize = o.MaxBatchSize,
@@ -31,6 +33,10 @@ public sealed class EmbedderModel : IAsyncDisposable
     public FaceEmbedder Embedder { get; }
     public EmbeddingBatcher Batcher { get; }
     public VerificationThresholds Thresholds { get; }
+
+    /// <summary>The pack's name and description, as its manifest gives them.</summary>
+    public string PackName { get; }
+    public string PackDescription { get; }
 
     /// <summary>Whether the pack's embeddings are made with flip augmentation (when a request does not say).</summary>
     public bool FlipAugmentation { get; }

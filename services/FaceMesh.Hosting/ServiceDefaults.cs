@@ -121,11 +121,17 @@ public static class ServiceDefaults
     public static void AddValidatedOptions<TOptions>(this WebApplicationBuilder builder, string section) where TOptions : class =>
         builder.Services.AddOptions<TOptions>().Bind(builder.Configuration.GetSection(section)).ValidateDataAnnotations().ValidateOnStart();
 
-    public static WebApplication MapFaceMeshEndpoints(this WebApplication app)
+    /// <summary>The host patterns of the HTTP/1.1 port, for <c>RequireHost</c>: routes that only that port serves.</summary>
+    public static string[] HttpPortHosts(this WebApplication app)
     {
         var httpPort = app.Services.GetRequiredService<IOptions<ServiceEndpoints>>().Value.HttpPort;
         // Port 0 (tests) is only known once the server runs; then any port serves the routes.
-        string[] hosts = httpPort == 0 ? ["*"] : [$"*:{httpPort}"];
+        return httpPort == 0 ? ["*"] : [$"*:{httpPort}"];
+    }
+
+    public static WebApplication MapFaceMeshEndpoints(this WebApplication app)
+    {
+        var hosts = app.HttpPortHosts();
         if (app.Services.GetService<TlsCertificateSource>() is { } tls)
             tls.Log = message => app.Logger.LogWarning("{Message}", message);
         app.MapGrpcHealthChecksService();

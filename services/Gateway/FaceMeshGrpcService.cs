@@ -204,6 +204,12 @@ public sealed class FaceMeshGrpcService(
         return response;
     }
 
+    public override async Task<ServerInfo> GetInfo(GetInfoRequest request, ServerCallContext context) => new()
+    {
+        Version = GatewayVersion.Informational,
+        Model = await embedder.GetModelAsync(new GetModelRequest(), Call(context)),
+    };
+
     // People: the Gateway detects and embeds, the Matcher groups (services/Matcher/People). Each correction is one
     // PeopleChange, applied before the call returns, whether it travels as an event or not.
 

@@ -69,6 +69,7 @@ public static class GatewayHost
         builder.Services.AddSingleton<FleetTokenClientInterceptor>();
         builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = options.MaxRequestBytes).AddJsonTranscoding()
             .AddServiceOptions<FaceMeshGrpcService>(o => o.Interceptors.Add<GatewayGuard>());
+        WebConsole.AddOpenApi(builder.Services);
         var fleet = new[]
         {
             FleetAddress.Parse("Detector", $"{GatewayOptions.Section}:{nameof(GatewayOptions.DetectorAddress)}", options.DetectorAddress),
@@ -103,6 +104,7 @@ public static class GatewayHost
             app.Logger.LogWarning("Gateway:Auth:AllowAnonymous is on: calls without credentials act as tenant '{Tenant}' with the admin role. For a local trial only.", auth.AnonymousTenant);
         app.LogFleetTrust("the Gateway's internal calls");
         app.MapFaceMeshEndpoints();
+        WebConsole.Map(app);
         // The Gateway holds no model: it is ready when it listens; its calls fail with UNAVAILABLE until the fleet is up.
         app.Services.GetRequiredService<Readiness>().MarkReady();
         return app;

@@ -69,6 +69,7 @@ public sealed class GatewayGuard : Interceptor, IDisposable
             or "/facemesh.v1.FaceMeshApi/GetPhotoPeople" => Roles.Reader,
         "/facemesh.v1.FaceMeshApi/Verify" or "/facemesh.v1.FaceMeshApi/Identify" or "/facemesh.v1.FaceMeshApi/Detect" or
         "/facemesh.v1.FaceMeshApi/GetSubject" or "/facemesh.v1.FaceMeshApi/ListSubjects" or "/facemesh.v1.FaceMeshApi/ListGalleries" => Roles.Reader,
+        "/facemesh.v1.FaceMeshApi/GetInfo" => Roles.Reader,
         _ => null,
     };
 
