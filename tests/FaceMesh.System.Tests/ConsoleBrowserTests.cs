@@ -133,4 +133,40 @@ public sealed class ConsoleBrowserTests(LoopbackFleet fleet, Browser browser) : 
         var subjects = await fleet.Client.ListSubjectsAsync(new Contracts.V1.ListSubjectsRequest { Gallery = gallery });
         Assert.Equal("barack-obama", Assert.Single(subjects.Subjects).SubjectId);
     }
+
+    [SkippableFact]
+    public async Task People_are_grouped_from_unlabelled_photos_then_named_and_merged()
+    {
+        var page = await Open();
+        var gallery = "console-people-" + Guid.NewGuid().ToString("N")[..8];
+        string? answer = null; // what the next prompt() is answered with; confirm() is accepted
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync(answer ?? "");
+        await page.ClickAsync("[data-tab=people]");
+        await page.FillAsync("#people-gallery", gallery);
+        await page.CheckAsync("#people-singles");
+        await page.SetInputFilesAsync("#people-files",
+            [TestPaths.Example("obama.jpg"), TestPaths.Example("obama2.jpg"), TestPaths.Example("lin-manuel-miranda.png")]);
+        await Expect(page.Locator("#people-result")).ToHaveTextAsync("Added 3 photos: 3 faces", Slow);
+        await Expect(page.Locator("#people-summary")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^2 people"), Slow);
+        // Most faces first: the two photos of one person are one card.
+        var first = page.Locator("#people-list article.person").First;
+        await Expect(first).ToContainTextAsync("2 faces");
+        await Expect(first).ToContainTextAsync("obama2.jpg");
+        await Shot(page, "6-people");
+
+        var obama = await first.GetAttributeAsync("data-person-id");
+        answer = "barack-obama";
+        await first.Locator("[data-action=name]").ClickAsync();
+        await Expect(page.Locator("#people-result")).ToContainTextAsync("barack-obama", new() { Timeout = 60_000 });
+        var named = await fleet.Client.GetPersonAsync(new Contracts.V1.GetPersonRequest { Gallery = gallery, PersonId = obama });
+        Assert.Equal("barack-obama", named.Name);
+
+        foreach (var box in await page.Locator("#people-list .merge-select").AllAsync())
+            await box.CheckAsync();
+        await page.ClickAsync("#people-merge");
+        await Expect(page.Locator("#people-summary")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^1 person"), Slow);
+        var people = await fleet.Client.ListPeopleAsync(new Contracts.V1.ListPeopleRequest { Gallery = gallery, IncludeSingleFaces = true });
+        Assert.Equal(3, Assert.Single(people.People).FaceCount);
+        await Shot(page, "7-people-merged");
+    }
 }
