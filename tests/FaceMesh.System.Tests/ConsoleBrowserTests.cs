@@ -165,7 +165,8 @@ public sealed class ConsoleBrowserTests(LoopbackFleet fleet, Browser browser) : 
             await box.CheckAsync();
         await page.ClickAsync("#people-merge");
         await Expect(page.Locator("#people-summary")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^1 person"), Slow);
-        var people = await fleet.Client.ListPeopleAsync(new Contracts.V1.ListPeopleRequest { Gallery = gallery, IncludeSingleFaces = true });
+        var people = await fleet.Client.ListPeopleAsync(
+            new Contracts.V1.ListPeopleRequest { Gallery = gallery, IncludeSingleFaces = true });
         Assert.Equal(3, Assert.Single(people.People).FaceCount);
         await Shot(page, "7-people-merged");
     }
