@@ -134,6 +134,25 @@ public sealed class SecurityTests(SecuredFleet fleet) : IClassFixture<SecuredFle
     }
 
     [Fact]
+    public async Task Server_info_needs_credentials_and_a_reader_may_read_it_but_the_console_and_the_openapi_document_need_none()
+    {
+        var e = await Refused(async () => await fleet.Client.GetInfoAsync(new GetInfoRequest()));
+        Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
+        var info = await fleet.Client.GetInfoAsync(new GetInfoRequest(), fleet.AsKey("acme-reader"));
+        Assert.Equal("default", info.Model.Pack);
+        Assert.NotEmpty(info.Model.ModelId);
+
+        // Over HTTP: the JSON route is the same call; the page and the document are not API calls.
+        using var anonymous = await fleet.Gateway.Http.GetAsync("/v1/info");
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        using var withKey = new HttpRequestMessage(HttpMethod.Get, "/v1/info") { Headers = { { "x-api-key", fleet.Keys["acme-reader"] } } };
+        using var answered = await fleet.Gateway.Http.SendAsync(withKey);
+        Assert.Equal(System.Net.HttpStatusCode.OK, answered.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await fleet.Gateway.Http.GetAsync("/")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await fleet.Gateway.Http.GetAsync("/openapi/v1.json")).StatusCode);
+    }
+
+    [Fact]
     public async Task The_client_library_sends_its_configured_api_key_on_every_call()
     {
         var services = new ServiceCollection();
