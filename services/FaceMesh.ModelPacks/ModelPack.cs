@@ -81,7 +81,26 @@ public sealed class ModelPack
             Embedders = models.Select((m, i) => m with { Weight = weights[i] }).ToArray(),
             Fusion = (Manifest.Fusion ?? new FusionSpec()) with { WeightsChosenOn = chosenOn },
         };
-        File.WriteAllText(ManifestPath, JsonSerializer.Serialize(manifest, ModelPackManifest.Json) + "\n");
+        return Rewritten(manifest);
+    }
+
+    /// <summary>Records what a liveness pack's model measured at its threshold, in the manifest on disk (eval liveness --record).</summary>
+    public ModelPack WithLivenessMeasured(LivenessMeasurement measured) =>
+        Rewritten(Manifest with
+        {
+            Liveness = (Manifest.Liveness ?? throw new ModelFileException($"Pack '{Manifest.Name}' has no liveness model.")) with
+            {
+                Measured = measured,
+            },
+        });
+
+    /// <summary>Writes a manifest into a pack folder: a pack a trainer made, or this one changed.</summary>
+    public static void WriteManifest(string directory, ModelPackManifest manifest) =>
+        File.WriteAllText(Path.Combine(directory, ManifestFileName), JsonSerializer.Serialize(manifest, ModelPackManifest.Json) + "\n");
+
+    private ModelPack Rewritten(ModelPackManifest manifest)
+    {
+        WriteManifest(Directory, manifest);
         return new ModelPack(Directory, manifest);
     }
 
@@ -89,7 +108,6 @@ public sealed class ModelPack
     public ModelPack WithThresholds(ThresholdTable thresholds)
     {
         var manifest = Manifest with { Thresholds = thresholds };
-        File.WriteAllText(ManifestPath, JsonSerializer.Serialize(manifest, ModelPackManifest.Json) + "\n");
-        return new ModelPack(Directory, manifest);
+        return Rewritten(manifest);
     }
 }

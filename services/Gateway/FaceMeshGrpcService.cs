@@ -207,7 +207,7 @@ public sealed class FaceMeshGrpcService(
     public override async Task<ServerInfo> GetInfo(GetInfoRequest request, ServerCallContext context) => new()
     {
         Version = GatewayVersion.Informational,
-        Model = await embedder.GetModelAsync(new GetModelRequest(), Call(context)),
+        Model = await thresholds.ModelAsync(Call(context)),
     };
 
     // People: the Gateway detects and embeds, the Matcher groups (services/Matcher/People). Each correction is one

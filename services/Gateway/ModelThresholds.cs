@@ -14,13 +14,22 @@ public sealed class ModelThresholds(EmbedderService.EmbedderServiceClient embedd
 {
     private volatile ModelInfo? _model;
 
+    /// <summary>The Embedder's model as last asked (GetInfo shows it; decisions are made at its thresholds).</summary>
     /// <param name="seenModelId">The model id of an embedding just made (null before any): another id than the cached one refreshes
     /// it.</param>
-    public async Task<(double Far, float Threshold, string ModelId)> ForAsync(double requested, double fallback, CallOptions call, string? seenModelId = null)
+    public async Task<ModelInfo> ModelAsync(CallOptions call, string? seenModelId = null)
     {
         var model = _model;
         if (model is null || (seenModelId is not null && seenModelId != model.ModelId))
             _model = model = await embedder.GetModelAsync(new GetModelRequest(), call);
+        return model;
+    }
+
+    /// <summary>The threshold for a requested FAR (0: the fallback), refused when the model is not calibrated for it.</summary>
+    public async Task<(double Far, float Threshold, string ModelId)> ForAsync(double requested, double fallback, CallOptions call,
+        string? seenModelId = null)
+    {
+        var model = await ModelAsync(call, seenModelId);
         double far = requested == 0 ? fallback : requested;
         foreach (var t in model.Thresholds)
             if (Math.Abs(t.Far - far) <= far * 1e-6)

@@ -22,7 +22,7 @@ public sealed class LivenessTrainingTests
     /// <summary>Every <paramref name="step"/>-th frame of a subject, cropped as the pack will crop it.</summary>
     private static void Crop(FacePipeline pipeline, string root, string subject, int step)
     {
-        foreach (var (kind, folder) in new[] { ("real", LivenessPackWriter.Live), ("spoof", LivenessPackWriter.Attack) })
+        foreach (var (kind, folder) in new[] { ("real", LivenessCrops.Live), ("spoof", LivenessCrops.Attack) })
         {
             Directory.CreateDirectory(Path.Combine(root, folder));
             foreach (var frame in Directory.GetFiles(Frames(kind, subject), "*.jpg").Order(StringComparer.Ordinal).Where((_,
@@ -47,8 +47,7 @@ public sealed class LivenessTrainingTests
                 Crop(pipeline, crops, subject, step: 1);
             Crop(pipeline, crops, "0005", step: 2);
         }
-        File.WriteAllText(Path.Combine(crops, "crops.json"), JsonSerializer.Serialize(
-            new LivenessPackWriter.CropSettings(Margin, 112, "default", "pad-dev/real", "pad-dev/spoof"), JsonSerializerOptions.Web));
+        new LivenessCrops(Margin, 112, "default", "pad-dev/real", "pad-dev/spoof").WriteTo(crops);
         var config = new TrainingConfig
         {
             Data = crops,

@@ -199,18 +199,7 @@ public sealed class Trainer : IDisposable
     public float[][] Embed(IReadOnlyList<string> crops)
     {
         _backbone.eval();
-        var result = new float[crops.Count][];
-        using var _ = no_grad();
-        for (int start = 0; start < crops.Count; start += 64)
-        {
-            using var scope = NewDisposeScope();
-            var slice = crops.Skip(start).Take(64).ToArray();
-            var output = nn.functional.normalize(_backbone.forward(Batches.ToTensor(slice.Select(_data.Pixels).ToArray())), p: 2, dim: 1);
-            var values = output.data<float>().ToArray();
-            int dim = (int)output.shape[1];
-            for (int i = 0; i < slice.Length; i++)
-                result[start + i] = values.AsSpan(i * dim, dim).ToArray();
-        }
+        var result = Infer(crops, input => nn.functional.normalize(_backbone.forward(input), p: 2, dim: 1));
         _backbone.train();
         return result;
     }
@@ -222,23 +211,27 @@ public sealed class Trainer : IDisposable
             throw new InvalidOperationException($"Classifying crops needs the softmax head; this run's loss is {_config.Loss}.");
         _backbone.eval();
         head.eval();
-        var result = new float[crops.Count][];
-        using (no_grad())
-        {
-            for (int start = 0; start < crops.Count; start += 64)
-            {
-                using var scope = NewDisposeScope();
-                var slice = crops.Skip(start).Take(64).ToArray();
-                var logits = head.Classifier.forward(_backbone.forward(Batches.ToTensor(slice.Select(_data.Pixels).ToArray())));
-                var probabilities = nn.functional.softmax(logits, 1);
-                var values = probabilities.data<float>().ToArray();
-                int classes = (int)probabilities.shape[1];
-                for (int i = 0; i < slice.Length; i++)
-                    result[start + i] = values.AsSpan(i * classes, classes).ToArray();
-            }
-        }
+        var result = Infer(crops, input => nn.functional.softmax(head.Classifier.forward(_backbone.forward(input)), 1));
         _backbone.train();
         head.train();
+        return result;
+    }
+
+    /// <summary>One output row per crop, in batches of 64, without gradients.</summary>
+    private float[][] Infer(IReadOnlyList<string> crops, Func<Tensor, Tensor> forward)
+    {
+        var result = new float[crops.Count][];
+        using var _ = no_grad();
+        for (int start = 0; start < crops.Count; start += 64)
+        {
+            using var scope = NewDisposeScope();
+            var slice = crops.Skip(start).Take(64).ToArray();
+            var output = forward(Batches.ToTensor(slice.Select(_data.Pixels).ToArray()));
+            var values = output.data<float>().ToArray();
+            int width = (int)output.shape[1];
+            for (int i = 0; i < slice.Length; i++)
+                result[start + i] = values.AsSpan(i * width, width).ToArray();
+        }
         return result;
     }
 

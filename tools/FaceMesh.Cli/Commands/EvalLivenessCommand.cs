@@ -158,19 +158,11 @@ public sealed class EvalLivenessCommand : Command<EvalLivenessCommand.Settings>
             if (settings.Threshold is not null || settings.Margin is not null || settings.GreyBackground)
                 throw new ArgumentException(
                     "--record writes the figures of the pack as it is: leave out --threshold, --margin and --grey-background.");
-            var manifestPath = Path.Combine(pack.Directory, ModelPack.ManifestFileName);
-            var manifest = pack.Manifest with
-            {
-                Liveness = pack.Manifest.Liveness! with
-                {
-                    Measured = new LivenessMeasurement(set, Math.Round(result.Apcer, 4), Math.Round(result.Bpcer, 4),
-                        Math.Round(result.Acer, 4),
-                        Math.Round(result.Eer, 4), DateTime.UtcNow.ToString("yyyy-MM-dd"), "tools/facemesh " + string.Join(' ',
-                            context.Arguments.Select(a => a.Contains(' ') ? $"\"{a}\"" : a))),
-                },
-            };
-            File.WriteAllText(manifestPath, JsonSerializer.Serialize(manifest, ModelPackManifest.Json) + "\n");
-            Console.WriteLine($"recorded in {manifestPath}");
+            var command = "tools/facemesh " + string.Join(' ', context.Arguments.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
+            var recorded = pack.WithLivenessMeasured(new LivenessMeasurement(set, Math.Round(result.Apcer, 4),
+                Math.Round(result.Bpcer, 4), Math.Round(result.Acer, 4), Math.Round(result.Eer, 4),
+                DateTime.UtcNow.ToString("yyyy-MM-dd"), command));
+            Console.WriteLine($"recorded in {recorded.ManifestPath}");
         }
         if (settings.Scores is { } tsv)
             File.WriteAllLines(tsv, real.Select(p => (p, "real")).Concat(spoof.Select(p => (p, "spoof")))

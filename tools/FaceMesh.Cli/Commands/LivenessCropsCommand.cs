@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.ComponentModel;
-using System.Text.Json;
 using FaceMesh.Imaging;
 using FaceMesh.Pipeline.Liveness;
 using Spectre.Console;
@@ -18,8 +17,6 @@ namespace FaceMesh.Cli.Commands;
 /// </summary>
 public sealed class LivenessCropsCommand : Command<LivenessCropsCommand.Settings>
 {
-    public const string Live = "live", Attack = "attack", CropsFile = "crops.json";
-
     public sealed class Settings : PipelineSettings
     {
         [CommandOption("--real <DIR>")]
@@ -50,9 +47,6 @@ public sealed class LivenessCropsCommand : Command<LivenessCropsCommand.Settings
             : ValidationResult.Success();
     }
 
-    /// <summary>What the crops are, for the pack that is trained on them.</summary>
-    public sealed record CropSettings(float Margin, int Size, string DetectorPack, string Real, string Spoof);
-
     /// <summary>The subject of a photo: its first folder under the set's root (photos at the root have none).</summary>
     public static string SubjectOf(string root, string photo)
     {
@@ -65,9 +59,10 @@ public sealed class LivenessCropsCommand : Command<LivenessCropsCommand.Settings
         foreach (var dir in new[] { settings.Real, settings.Spoof })
             if (!Directory.Exists(dir))
                 throw new DirectoryNotFoundException($"The folder '{dir}' does not exist.");
-        var photos = AlignCommand.PhotosUnder(settings.Real).Select(p => (Photo: p, Root: settings.Real, Class: Live))
-            .Concat(AlignCommand.PhotosUnder(settings.Spoof).Select(p => (Photo: p, Root: settings.Spoof, Class: Attack))).ToArray();
-        foreach (var name in new[] { Live, Attack })
+        var photos = AlignCommand.PhotosUnder(settings.Real).Select(p => (Photo: p, Root: settings.Real, Class: LivenessCrops.Live))
+            .Concat(AlignCommand.PhotosUnder(settings.Spoof).Select(p => (Photo: p, Root: settings.Spoof, Class: LivenessCrops.Attack)))
+            .ToArray();
+        foreach (var name in new[] { LivenessCrops.Live, LivenessCrops.Attack })
             Directory.CreateDirectory(Path.Combine(settings.Output, name));
         using var pipeline = settings.OpenPipeline();
         var failures = new ConcurrentBag<(string Photo, string Reason)>();
@@ -96,9 +91,7 @@ public sealed class LivenessCropsCommand : Command<LivenessCropsCommand.Settings
             }));
         File.WriteAllLines(Path.Combine(settings.Output, "no_face.tsv"),
             failures.OrderBy(f => f.Photo, StringComparer.Ordinal).Select(f => $"{f.Photo}\t{f.Reason}"));
-        var recorded = new CropSettings(settings.Margin, settings.Size, settings.Pack, settings.Real, settings.Spoof);
-        File.WriteAllText(Path.Combine(settings.Output, CropsFile),
-            JsonSerializer.Serialize(recorded, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) + "\n");
+        new LivenessCrops(settings.Margin, settings.Size, settings.Pack, settings.Real, settings.Spoof).WriteTo(settings.Output);
         AnsiConsole.MarkupLine($"cropped [bold]{photos.Length - failures.Count}[/] of {photos.Length} photos " +
                                $"into {Markup.Escape(settings.Output)}; " +
                                $"[bold]{failures.Count}[/] without a face (listed in no_face.tsv)");

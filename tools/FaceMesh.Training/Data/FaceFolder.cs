@@ -16,7 +16,6 @@ public sealed class FaceFolder
 
     public FaceFolder(string root, int heldOut, IReadOnlyCollection<string>? excludedSubjects = null)
     {
-        _excluded = excludedSubjects?.Select(s => s + "_").ToArray() ?? [];
         if (!Directory.Exists(root))
             throw new DirectoryNotFoundException($"The training data folder '{root}' does not exist. Make it with: facemesh align PHOTOS_DIR {root}");
         // An identity is a folder with at least one crop (a person whose photos all lacked a face has none).
@@ -27,22 +26,20 @@ public sealed class FaceFolder
         TrainIdentities = identities[..^heldOut]!;
         HeldOutIdentities = identities[^heldOut..]!;
         Root = root;
-        Train = TrainIdentities.SelectMany((identity, label) => CropsOf(identity).Where(file => !IsExcluded(file))
+        var excluded = excludedSubjects ?? [];
+        Train = TrainIdentities.SelectMany((identity, label) => CropsOf(identity).Where(file => !IsOfSubjects(file, excluded))
             .Select(file => new FaceCrop(file, label, identity))).ToArray();
-        if (_excluded.Length > 0 && Train.Count == TrainIdentities.Sum(identity => CropsOf(identity).Count))
+        if (excluded.Count > 0 && Train.Count == TrainIdentities.Sum(identity => CropsOf(identity).Count))
             throw new ArgumentException($"No crop in '{root}' belongs to the subjects held out ({string.Join(", ", excludedSubjects!)}): " +
                                         "liveness crops are named SUBJECT_FRAME.png (facemesh liveness-crops).");
     }
 
-    private readonly string[] _excluded;
-
-    private bool IsExcluded(string file) => _excluded.Any(prefix => System.IO.Path.GetFileName(file).StartsWith(prefix,
-        StringComparison.Ordinal));
-
     /// <summary>A class's crops of the given subjects (a liveness split: crops named <c>SUBJECT_FRAME.png</c>).</summary>
     public IReadOnlyList<string> CropsOf(string identity, IReadOnlyCollection<string> subjects) =>
-        CropsOf(identity).Where(file => subjects.Any(s => System.IO.Path.GetFileName(file).StartsWith(s + "_",
-            StringComparison.Ordinal))).ToArray();
+        CropsOf(identity).Where(file => IsOfSubjects(file, subjects)).ToArray();
+
+    private static bool IsOfSubjects(string file, IEnumerable<string> subjects) =>
+        subjects.Any(s => System.IO.Path.GetFileName(file).StartsWith(s + "_", StringComparison.Ordinal));
 
     private static bool IsCrop(string file) =>
         file.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase);

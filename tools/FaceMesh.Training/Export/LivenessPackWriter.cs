@@ -1,4 +1,4 @@
-using System.Text.Json;
+using FaceMesh.Pipeline.Liveness;
 using FaceMesh.Evaluation;
 using FaceMesh.ModelPacks;
 using FaceMesh.Training.Data;
@@ -15,10 +15,8 @@ namespace FaceMesh.Training.Export;
 /// </summary>
 public static class LivenessPackWriter
 {
-    public const string ModelFile = "liveness.onnx", Live = "live", Attack = "attack";
-
-    /// <summary>What <c>facemesh liveness-crops</c> records beside its crops.</summary>
-    public sealed record CropSettings(float Margin, int Size, string DetectorPack, string Real, string Spoof);
+    public const string ModelFile = "liveness.onnx";
+    private const string Live = LivenessCrops.Live, Attack = LivenessCrops.Attack;
 
     public sealed record Calibration(double Threshold, double Apcer, double Bpcer, int Live, int Attack);
 
@@ -35,11 +33,7 @@ public static class LivenessPackWriter
         if (config.CalibrationSubjects.Length == 0)
             throw new ArgumentException(
                 "Name the subjects the threshold is chosen on (\"calibrationSubjects\"); they are left out of training.");
-        var cropsFile = Path.Combine(config.Data, "crops.json");
-        var crops = File.Exists(cropsFile)
-            ? JsonSerializer.Deserialize<CropSettings>(File.ReadAllText(cropsFile), new JsonSerializerOptions(JsonSerializerDefaults.Web))!
-            : throw new FileNotFoundException(
-                $"'{cropsFile}' is missing: make the crops with facemesh liveness-crops, which records their margin.");
+        var crops = LivenessCrops.ReadFrom(config.Data);
         int liveIndex = data.TrainIdentities.ToList().IndexOf(Live);
 
         // The threshold: least ACER on subjects the model never saw.
@@ -87,8 +81,7 @@ public static class LivenessPackWriter
                 Threshold = (float)threshold,
             },
         };
-        File.WriteAllText(Path.Combine(outputDirectory, ModelPack.ManifestFileName), JsonSerializer.Serialize(manifest,
-            ModelPackManifest.Json) + "\n");
+        ModelPack.WriteManifest(outputDirectory, manifest);
         return (ModelPack.Load(outputDirectory), calibration);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using FaceMesh.Evaluation;
 using FaceMesh.ModelPacks;
 using FaceMesh.Training.Data;
@@ -57,7 +56,7 @@ public static class ModelPackWriter
             Fusion = null,
             Thresholds = calibration.Table,
         };
-        File.WriteAllText(Path.Combine(outputDirectory, ModelPack.ManifestFileName), JsonSerializer.Serialize(manifest, ModelPackManifest.Json) + "\n");
+        ModelPack.WriteManifest(outputDirectory, manifest);
         return ModelPack.Load(outputDirectory);
     }
 }
