@@ -57,7 +57,8 @@ public sealed class PreAuthentication : IDisposable
         {
             var after = lease.TryGetMetadata(MetadataName.RetryAfter, out var retry) ? retry : TimeSpan.FromSeconds(1);
             await Refuse(context, Grpc.Core.StatusCode.ResourceExhausted, StatusCodes.Status429TooManyRequests,
-                $"Too many unauthenticated calls from {peer} ({_options.UnauthenticatedPerSecond:0.#}/s allowed, bursts of {_options.UnauthenticatedBurst}); " +
+                $"Too many unauthenticated calls from {peer} " +
+                $"({_options.UnauthenticatedPerSecond:0.###}/s allowed, bursts of {_options.UnauthenticatedBurst}); " +
                 $"retry after {after.TotalMilliseconds:0} ms with valid credentials.", (long)Math.Ceiling(after.TotalMilliseconds));
             return;
         }
