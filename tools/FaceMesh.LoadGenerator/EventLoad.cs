@@ -15,7 +15,7 @@ namespace FaceMesh.LoadGenerator;
 public static class EventLoad
 {
     public sealed record Result(double TargetRate, double Seconds, int Published, int Searchable, int Failed,
-        double EventsPerSecond, double ConfirmP50Ms, double LagP50Ms, double LagP95Ms, double LagP99Ms);
+        double EventsPerSecond, double? ConfirmP50Ms, double? LagP50Ms, double? LagP95Ms, double? LagP99Ms);
 
     public static async Task<Result> Run(Uri matcher, string brokerHost, string virtualHost, double rate, TimeSpan duration, Action<string> progress)
     {
@@ -74,10 +74,11 @@ public static class EventLoad
         double seconds = clock.Elapsed.TotalSeconds;
         await bus.StopAsync();
         var sorted = lags.Order().ToArray();
-        double P(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+        // No percentile when nothing was measured: null in the JSON, "none" in the table (NaN cannot be written as JSON).
+        double? P(double q) => sorted.Length == 0 ? null : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
         var confirmSorted = confirms.Order().ToArray();
         return new Result(rate, seconds, total, sorted.Length, failed, sorted.Length / seconds,
-            confirmSorted.Length == 0 ? double.NaN : confirmSorted[confirmSorted.Length / 2], P(0.5), P(0.95), P(0.99));
+            confirmSorted.Length == 0 ? null : confirmSorted[confirmSorted.Length / 2], P(0.5), P(0.95), P(0.99));
     }
 
     private static float[] Unit(Random random)

@@ -140,11 +140,20 @@ public sealed class LoadCommand : AsyncCommand<LoadCommand.Settings>
         var eventsTable = new Table().AddColumns("target/s", "published", "searchable", "failed", "achieved/s", "confirm p50 ms", "lag p50 ms", "lag p95 ms", "lag p99 ms")
             .Title("Enrollment events: RabbitMQ → Matcher, publish to searchable");
         eventsTable.AddRow($"{events.TargetRate:F0}", $"{events.Published}", $"{events.Searchable}", $"{events.Failed}", $"{events.EventsPerSecond:F0}",
-            $"{events.ConfirmP50Ms:F1}", $"{events.LagP50Ms:F1}", $"{events.LagP95Ms:F1}", $"{events.LagP99Ms:F1}");
+            Ms(events.ConfirmP50Ms), Ms(events.LagP50Ms), Ms(events.LagP95Ms), Ms(events.LagP99Ms));
         AnsiConsole.Write(eventsTable);
         if (settings.Json is { } eventsJson)
             File.WriteAllText(eventsJson, JsonSerializer.Serialize(events, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        if (events.Searchable == 0)
+        {
+            Console.Error.WriteLine($"facemesh-load: none of the {events.Published} events became searchable ({events.Failed} failed): " +
+                "check that a Matcher consumes the enrollment queue on this broker and virtual host (--broker, --vhost) " +
+                "and that --matcher is its gRPC address.");
+            return 1;
+        }
         return 0;
+
+        static string Ms(double? value) => value is { } ms ? $"{ms:F1}" : "none";
     }
 
     private static async Task<int> RunSoak(Settings settings)
