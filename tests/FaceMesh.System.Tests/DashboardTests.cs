@@ -298,10 +298,10 @@ public sealed class DashboardTests
 
             // A target whose latest scrape failed under the suite's load has its series marked stale until the next one:
             // a query is empty when it stays empty for 10 s of scrapes, not at one instant.
-            async Task<(bool Ok, JsonElement Result, string Error)> QueryWithData(string expr)
+            async Task<(bool Ok, JsonElement Result, string Error)> QueryWithData(string expr, int attempts = 20)
             {
                 var answer = await Query(expr);
-                for (int again = 0; answer.Ok && answer.Result.GetArrayLength() == 0 && again < 20; again++)
+                for (int again = 0; answer.Ok && answer.Result.GetArrayLength() == 0 && again < attempts; again++)
                 {
                     await Task.Delay(500);
                     answer = await Query(expr);
@@ -310,15 +310,10 @@ public sealed class DashboardTests
             }
 
             // Prometheus has scraped the stand-in (under the whole suite's load its first scrapes can be late or time out).
-            bool standInScraped = false;
-            for (int i = 0; i < 60 && !standInScraped; i++)
-            {
-                var scraped = await Query("count(kube_horizontalpodautoscaler_spec_max_replicas) and count(kube_pod_container_status_last_terminated_reason) and count(up{facemesh_component!=\"\"} == 1) >= 4");
-                standInScraped = scraped.Ok && scraped.Result.GetArrayLength() > 0;
-                if (!standInScraped)
-                    await Task.Delay(500);
-            }
-            Assert.True(standInScraped, "Prometheus has not scraped the stand-in and the four services within 30 s: see its /targets page");
+            var scraped = await QueryWithData(
+                "count(kube_horizontalpodautoscaler_spec_max_replicas) and count(kube_pod_container_status_last_terminated_reason)" +
+                " and count(up{facemesh_component!=\"\"} == 1) >= 4", attempts: 60);
+            Assert.True(scraped.Ok && scraped.Result.GetArrayLength() > 0, "Prometheus has not scraped the stand-in and the four services within 30 s: see its /targets page");
 
             // The application's labels collide with no target label: nothing was renamed to exported_*.
             var renamed = await Query("count({__name__=~\"facemesh_.*|dotnet_.*\", exported_service!=\"\"}) or count({__name__=~\"facemesh_.*|dotnet_.*\", exported_job!=\"\"}) or count({__name__=~\"facemesh_.*|dotnet_.*\", exported_namespace!=\"\"})");
@@ -354,12 +349,13 @@ public sealed class DashboardTests
             var silent = new List<string>();
             foreach (var rule in loaded)
             {
-                var (ok, series, error) = rule.GetProperty("type").GetString() == "recording"
+                bool recording = rule.GetProperty("type").GetString() == "recording";
+                var (ok, series, error) = recording
                     ? await QueryWithData(rule.GetProperty("query").GetString()!)
                     : await Query(rule.GetProperty("query").GetString()!);
                 if (!ok || rule.GetProperty("health").GetString() != "ok")
                     broken.Add($"{rule.GetProperty("name").GetString()}: {error} {rule.GetProperty("lastError")}");
-                else if (rule.GetProperty("type").GetString() == "recording" && series.GetArrayLength() == 0)
+                else if (recording && series.GetArrayLength() == 0)
                     silent.Add(rule.GetProperty("name").GetString()!);
             }
             Console.WriteLine($"dashboards under the operator's labels: {panels} panels, {queries} queries, {queries - empty.Count} with data; " +
